@@ -1,0 +1,18 @@
+//! SeaORM entities of behavioral-auth: one module per table, in the sea-orm 2.0 entity format.
+//!
+//! The schema itself is owned by the `migration` crate; these structs mirror it. Only the
+//! server's `store` module uses them.
+
+pub mod lockouts;
+pub mod login_attempts;
+pub mod revoked_tokens;
+pub mod security_events;
+pub mod users;
+
+pub mod prelude {
+    pub use super::lockouts::Entity as Lockouts;
+    pub use super::login_attempts::Entity as LoginAttempts;
+    pub use super::revoked_tokens::Entity as RevokedTokens;
+    pub use super::security_events::Entity as SecurityEvents;
+    pub use super::users::Entity as Users;
+}

@@ -1,0 +1,18 @@
+//! Schema migrations of behavioral-auth. The server applies them at start-up and
+//! `behavioral-auth migrate` applies them on demand; both call [`Migrator::up`].
+//!
+//! Every migration runs on SQLite and PostgreSQL alike, so only portable column types are used
+//! (timestamps with time zone are stored as text on SQLite, `timestamptz` on PostgreSQL).
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_accounts;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261124_000001_accounts::Migration)]
+    }
+}

@@ -1,0 +1,407 @@
+//! Account flows: register, password login with lockout, logout, admin unlock. Each flow
+//! writes its login attempt and security events; handlers only translate HTTP to these calls.
+//!
+//! Lockout counters are updated with compare-and-set on the user row (see
+//! `store::users::compare_and_set_lock_state`), so concurrent failures on one account, in one
+//! process or several, are each counted exactly once, and the lockout row and security event
+//! are committed in the same transaction as the state change that caused them.
+
+use chrono::Utc;
+use sea_orm::TransactionTrait;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::client::ClientInfo;
+use crate::auth::lockout_policy::{FailureOutcome, LockState};
+use crate::auth::password::check_strength;
+use crate::auth::tokens::IssuedToken;
+use crate::error::ApiError;
+use crate::state::AppState;
+use crate::store;
+use crate::store::login_attempts::Outcome;
+use crate::store::security_events::{EventType, NewSecurityEvent};
+use crate::store::users::{InsertUserError, NewUser, User};
+
+/// Compare-and-set rounds before giving up on a hopelessly contended account.
+const MAX_CAS_ROUNDS: usize = 10_000;
+const MIN_USERNAME_CHARS: usize = 3;
+const MAX_USERNAME_CHARS: usize = 64;
+const MAX_EMAIL_CHARS: usize = 254;
+
+pub struct Registration {
+    pub username: String,
+    pub password: String,
+    pub email: Option<String>,
+}
+
+/// Usernames are case-insensitive: stored lower-case, letters, digits, `.`, `_`, `-`.
+pub fn normalize_username(raw: &str) -> Result<String, ApiError> {
+    let username = raw.trim().to_lowercase();
+    let length = username.chars().count();
+    if !(MIN_USERNAME_CHARS..=MAX_USERNAME_CHARS).contains(&length) {
+        return Err(ApiError::Validation(format!(
+            "username must have {MIN_USERNAME_CHARS} to {MAX_USERNAME_CHARS} characters"
+        )));
+    }
+    if !username
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+    {
+        return Err(ApiError::Validation(
+            "username may only contain letters, digits, '.', '_' and '-'".into(),
+        ));
+    }
+    Ok(username)
+}
+
+fn validate_email(raw: Option<String>) -> Result<Option<String>, ApiError> {
+    let Some(email) = raw.map(|email| email.trim().to_owned()) else {
+        return Ok(None);
+    };
+    let well_formed = email.len() <= MAX_EMAIL_CHARS
+        && !email.chars().any(char::is_whitespace)
+        && email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
+        });
+    if well_formed {
+        Ok(Some(email))
+    } else {
+        Err(ApiError::Validation("email is not a valid address".into()))
+    }
+}
+
+#[tracing::instrument(skip(state, registration, client), fields(username = %registration.username))]
+pub async fn register(
+    state: &AppState,
+    registration: Registration,
+    role: &'static str,
+    client: &ClientInfo,
+) -> Result<User, ApiError> {
+    let username = normalize_username(&registration.username)?;
+    let email = validate_email(registration.email)?;
+    check_strength(
+        &registration.password,
+        &username,
+        state.settings.password.min_length,
+    )
+    .map_err(|weak| ApiError::Validation(weak.to_string()))?;
+    let password_hash = state
+        .passwords
+        .hash(registration.password)
+        .await
+        .map_err(ApiError::Internal)?;
+
+    let txn = state.db.begin().await?;
+    let user = store::users::insert(
+        &txn,
+        NewUser {
+            username,
+            email,
+            password_hash,
+            role,
+        },
+    )
+    .await
+    .map_err(|error| match error {
+        InsertUserError::UsernameTaken => ApiError::Conflict("username is already taken".into()),
+        InsertUserError::Db(db) => ApiError::from(db),
+    })?;
+    let event_type = if role == store::users::ROLE_ADMIN {
+        EventType::AdminCreated
+    } else {
+        EventType::Register
+    };
+    store::security_events::record(
+        &txn,
+        NewSecurityEvent {
+            event_type,
+            user_id: Some(user.id),
+            actor_id: None,
+            client: Some(client),
+            details: json!({ "username": user.username, "role": user.role }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(user)
+}
+
+/// Password login. Every failure is the same `InvalidCredentials`, whatever its cause.
+#[tracing::instrument(skip(state, password, client))]
+pub async fn login(
+    state: &AppState,
+    username: &str,
+    password: String,
+    client: &ClientInfo,
+) -> Result<(User, IssuedToken), ApiError> {
+    let normalized = username.trim().to_lowercase();
+    let user = store::users::find_by_username(&state.db, &normalized).await?;
+    let verified = state
+        .passwords
+        .verify(
+            password,
+            user.as_ref().map(|user| user.password_hash.clone()),
+        )
+        .await
+        .map_err(ApiError::Internal)?;
+
+    let Some(user) = user else {
+        finish_failed_login(
+            state,
+            None,
+            &normalized,
+            Outcome::UnknownUser,
+            client,
+            json!({}),
+        )
+        .await?;
+        return Err(ApiError::InvalidCredentials);
+    };
+    if !verified {
+        let outcome = record_password_failure(state, user.id).await?;
+        let (attempt_outcome, details) = match outcome {
+            FailureOutcome::AlreadyLocked => (Outcome::Locked, json!({ "reason": "locked" })),
+            FailureOutcome::Counted(next) => (
+                Outcome::BadPassword,
+                json!({ "reason": "bad_password", "failure_count": next.failure_count }),
+            ),
+            FailureOutcome::Locked(..) => (
+                Outcome::BadPassword,
+                json!({ "reason": "bad_password", "locked": true }),
+            ),
+        };
+        finish_failed_login(
+            state,
+            Some(user.id),
+            &normalized,
+            attempt_outcome,
+            client,
+            details,
+        )
+        .await?;
+        return Err(ApiError::InvalidCredentials);
+    }
+    if !record_password_success(state, user.id).await? {
+        finish_failed_login(
+            state,
+            Some(user.id),
+            &normalized,
+            Outcome::Locked,
+            client,
+            json!({ "reason": "locked" }),
+        )
+        .await?;
+        return Err(ApiError::InvalidCredentials);
+    }
+
+    let token = state
+        .tokens
+        .issue(user.id, &user.role)
+        .map_err(ApiError::Internal)?;
+    let txn = state.db.begin().await?;
+    store::login_attempts::record(&txn, Some(user.id), &normalized, Outcome::Success, client)
+        .await?;
+    store::security_events::record(
+        &txn,
+        NewSecurityEvent {
+            event_type: EventType::LoginSuccess,
+            user_id: Some(user.id),
+            actor_id: None,
+            client: Some(client),
+            details: json!({ "jti": token.claims.jti }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.metrics.login_outcome(Outcome::Success);
+    Ok((user, token))
+}
+
+async fn finish_failed_login(
+    state: &AppState,
+    user_id: Option<Uuid>,
+    username: &str,
+    outcome: Outcome,
+    client: &ClientInfo,
+    mut details: serde_json::Value,
+) -> Result<(), ApiError> {
+    if user_id.is_none() {
+        details["username"] = json!(username);
+        details["reason"] = json!("unknown_user");
+    }
+    let txn = state.db.begin().await?;
+    store::login_attempts::record(&txn, user_id, username, outcome, client).await?;
+    store::security_events::record(
+        &txn,
+        NewSecurityEvent {
+            event_type: EventType::LoginFailure,
+            user_id,
+            actor_id: None,
+            client: Some(client),
+            details,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.metrics.login_outcome(outcome);
+    Ok(())
+}
+
+/// Counts one failed password for `user_id` under the lockout policy, exactly once.
+pub async fn record_password_failure(
+    state: &AppState,
+    user_id: Uuid,
+) -> Result<FailureOutcome, ApiError> {
+    for _ in 0..MAX_CAS_ROUNDS {
+        let user = store::users::find_by_id(&state.db, user_id)
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("user vanished during login")))?;
+        let now = Utc::now();
+        let outcome = store::users::lock_state(&user).on_failure(now, &state.settings.lockout);
+        let next = match &outcome {
+            FailureOutcome::AlreadyLocked => return Ok(outcome),
+            FailureOutcome::Counted(next) | FailureOutcome::Locked(next, _) => next,
+        };
+        let txn = state.db.begin().await?;
+        if !store::users::compare_and_set_lock_state(&txn, user_id, user.lock_version, next).await?
+        {
+            txn.rollback().await?;
+            continue;
+        }
+        if let FailureOutcome::Locked(_, lock) = &outcome {
+            store::lockouts::insert(&txn, user_id, now, lock, "password_failures").await?;
+            store::security_events::record(
+                &txn,
+                NewSecurityEvent {
+                    event_type: EventType::Lockout,
+                    user_id: Some(user_id),
+                    actor_id: None,
+                    client: None,
+                    details: json!({
+                        "reason": "password_failures",
+                        "sequence": lock.sequence,
+                        "locked_until": lock.until,
+                        "permanent": lock.until.is_none(),
+                    }),
+                },
+            )
+            .await?;
+        }
+        txn.commit().await?;
+        if matches!(outcome, FailureOutcome::Locked(..)) {
+            state.metrics.lockout();
+            tracing::warn!(%user_id, "account locked after repeated password failures");
+        }
+        return Ok(outcome);
+    }
+    Err(ApiError::internal(anyhow::anyhow!(
+        "lock state of {user_id} too contended"
+    )))
+}
+
+/// Clears the failure counters after a correct password. Returns `false` when the account is
+/// locked (a correct password does not open a locked account).
+async fn record_password_success(state: &AppState, user_id: Uuid) -> Result<bool, ApiError> {
+    for _ in 0..MAX_CAS_ROUNDS {
+        let user = store::users::find_by_id(&state.db, user_id)
+            .await?
+            .ok_or_else(|| ApiError::internal(anyhow::anyhow!("user vanished during login")))?;
+        let current = store::users::lock_state(&user);
+        if current.is_locked(Utc::now()) {
+            return Ok(false);
+        }
+        let next = current.on_success();
+        if next == current
+            || store::users::compare_and_set_lock_state(
+                &state.db,
+                user_id,
+                user.lock_version,
+                &next,
+            )
+            .await?
+        {
+            return Ok(true);
+        }
+    }
+    Err(ApiError::internal(anyhow::anyhow!(
+        "lock state of {user_id} too contended"
+    )))
+}
+
+/// Lifts any lock and clears the counters. `NotFound` for an unknown user.
+#[tracing::instrument(skip(state, client))]
+pub async fn unlock(
+    state: &AppState,
+    admin_id: Uuid,
+    user_id: Uuid,
+    client: &ClientInfo,
+) -> Result<User, ApiError> {
+    for _ in 0..MAX_CAS_ROUNDS {
+        let user = store::users::find_by_id(&state.db, user_id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no user with id {user_id}")))?;
+        let previous = store::users::lock_state(&user);
+        let now = Utc::now();
+        let txn = state.db.begin().await?;
+        if !store::users::compare_and_set_lock_state(
+            &txn,
+            user_id,
+            user.lock_version,
+            &LockState::default(),
+        )
+        .await?
+        {
+            txn.rollback().await?;
+            continue;
+        }
+        let lifted = store::lockouts::lift_active(&txn, user_id, admin_id, now).await?;
+        store::security_events::record(
+            &txn,
+            NewSecurityEvent {
+                event_type: EventType::Unlock,
+                user_id: Some(user_id),
+                actor_id: Some(admin_id),
+                client: Some(client),
+                details: json!({
+                    "was_locked": previous.is_locked(now),
+                    "lockouts_lifted": lifted,
+                }),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        return store::users::find_by_id(&state.db, user_id)
+            .await?
+            .ok_or_else(|| ApiError::NotFound(format!("no user with id {user_id}")));
+    }
+    Err(ApiError::internal(anyhow::anyhow!(
+        "lock state of {user_id} too contended"
+    )))
+}
+
+/// Revokes the presented token at once.
+#[tracing::instrument(skip(state, client))]
+pub async fn logout(
+    state: &AppState,
+    user_id: Uuid,
+    jti: &str,
+    expires_at: chrono::DateTime<Utc>,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    store::revoked_tokens::revoke(&state.db, jti, user_id, expires_at).await?;
+    store::security_events::record(
+        &state.db,
+        NewSecurityEvent {
+            event_type: EventType::Logout,
+            user_id: Some(user_id),
+            actor_id: None,
+            client: Some(client),
+            details: json!({ "jti": jti }),
+        },
+    )
+    .await?;
+    Ok(())
+}

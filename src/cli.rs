@@ -1,0 +1,88 @@
+//! The command line: `behavioral-auth [--config PATH] [serve | migrate | create-admin]`.
+//! With no command the server runs.
+
+use std::io::BufRead;
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::accounts::{self, Registration};
+use crate::auth::client::ClientInfo;
+use crate::configuration::Settings;
+use crate::startup::Application;
+use crate::state::AppState;
+use crate::store;
+use crate::telemetry;
+
+#[derive(Debug, Parser)]
+#[command(name = "behavioral-auth", version, about)]
+pub struct Cli {
+    /// A configuration file layered over the built-in defaults (TOML).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve HTTP and WebSocket (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Create an admin account; the password is read from the first line of standard input.
+    CreateAdmin {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        email: Option<String>,
+    },
+}
+
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    let settings = Settings::load(cli.config.as_deref())?;
+    telemetry::init(&settings.logging);
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let application = Application::build(settings).await?;
+            application.run_until_stopped().await?;
+        }
+        Command::Migrate => {
+            let db = store::connect(&settings.database).await?;
+            store::migrate(&db).await?;
+            tracing::info!("migrations applied");
+        }
+        Command::CreateAdmin { username, email } => {
+            let password = read_password_from_stdin()?;
+            let db = store::connect(&settings.database).await?;
+            store::migrate(&db).await?;
+            let state = AppState::new(settings, db)?;
+            let client = ClientInfo {
+                ip: None,
+                user_agent: Some("behavioral-auth create-admin".into()),
+            };
+            let registration = Registration {
+                username,
+                password,
+                email,
+            };
+            let admin = accounts::register(&state, registration, store::users::ROLE_ADMIN, &client)
+                .await
+                .map_err(|error| anyhow::anyhow!("cannot create the admin: {error}"))?;
+            tracing::info!(user_id = %admin.id, username = %admin.username, "admin created");
+        }
+    }
+    Ok(())
+}
+
+fn read_password_from_stdin() -> anyhow::Result<String> {
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = line.trim_end_matches(['\r', '\n']).to_owned();
+    if password.is_empty() {
+        anyhow::bail!(
+            "no password on standard input (pipe it in: echo \"$PW\" | behavioral-auth create-admin --username NAME)"
+        );
+    }
+    Ok(password)
+}

@@ -1,0 +1,237 @@
+//! Layered configuration: the built-in `config/default.toml`, then an optional file given with
+//! `--config`, then `APP__SECTION__KEY` environment variables, then the conventional `PORT` and
+//! `DATABASE_URL` shortcuts. The defaults are compiled into the binary so `cargo run` works
+//! from any directory.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Duration;
+
+use config::{Config, Environment, File, FileFormat};
+use serde::Deserialize;
+
+/// The defaults, compiled in: the same file a reader finds in `config/default.toml`.
+const DEFAULT_TOML: &str = include_str!("../config/default.toml");
+
+/// Secrets shorter than this are refused in production.
+const MIN_PRODUCTION_SECRET_BYTES: usize = 32;
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct Settings {
+    pub app: AppSettings,
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub auth: AuthSettings,
+    pub password: PasswordSettings,
+    pub lockout: LockoutSettings,
+    pub logging: LoggingSettings,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AppEnvironment {
+    Development,
+    Production,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AppSettings {
+    pub environment: AppEnvironment,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct ServerSettings {
+    pub host: String,
+    pub port: u16,
+    pub workers: usize,
+    pub max_body_bytes: usize,
+    pub trust_forwarded_headers: bool,
+    pub shutdown_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct AuthSettings {
+    pub issuer: String,
+    pub audience: String,
+    pub access_token_ttl_secs: u64,
+    pub active_kid: String,
+    pub jwt_keys: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct PasswordSettings {
+    pub min_length: usize,
+    pub argon2_memory_kib: u32,
+    pub argon2_iterations: u32,
+    pub argon2_parallelism: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LockoutSettings {
+    pub max_failures: u32,
+    pub wait_secs: u64,
+    pub max_wait_secs: u64,
+    pub max_temporary_lockouts: u32,
+    pub failure_reset_secs: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct LoggingSettings {
+    pub format: LogFormat,
+    pub filter: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("could not read the configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    /// Loads every layer: defaults, `extra_file`, `APP__*` variables, `PORT`, `DATABASE_URL`.
+    pub fn load(extra_file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut builder =
+            Config::builder().add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml));
+        if let Some(path) = extra_file {
+            builder = builder.add_source(File::from(path).required(true));
+        }
+        let settings: Settings = builder
+            .add_source(
+                Environment::with_prefix("APP")
+                    .prefix_separator("__")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .set_override_option("server.port", std::env::var("PORT").ok())?
+            .set_override_option("database.url", std::env::var("DATABASE_URL").ok())?
+            .build()?
+            .try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// The built-in defaults alone, ignoring files and the environment (used by tests, which
+    /// must not pick up a developer's `DATABASE_URL`).
+    pub fn defaults() -> Result<Self, ConfigError> {
+        let settings: Settings = Config::builder()
+            .add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml))
+            .build()?
+            .try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    /// Refuses settings that would run but not safely or not at all.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let auth = &self.auth;
+        if !auth.jwt_keys.contains_key(&auth.active_kid) {
+            return Err(ConfigError::Invalid(format!(
+                "auth.active_kid {:?} is not one of auth.jwt_keys",
+                auth.active_kid
+            )));
+        }
+        if auth.jwt_keys.values().any(|secret| secret.is_empty()) {
+            return Err(ConfigError::Invalid(
+                "an auth.jwt_keys entry is empty".into(),
+            ));
+        }
+        if self.lockout.max_failures == 0 {
+            return Err(ConfigError::Invalid(
+                "lockout.max_failures must be at least 1".into(),
+            ));
+        }
+        if self.app.environment == AppEnvironment::Production {
+            let builtin = builtin_jwt_secrets()?;
+            for (kid, secret) in &auth.jwt_keys {
+                if builtin.contains(secret) {
+                    return Err(ConfigError::Invalid(format!(
+                        "refusing to start in production with the built-in JWT key {kid:?}; \
+                         set APP__AUTH__JWT_KEYS__<KID> to a secret of your own"
+                    )));
+                }
+                if secret.len() < MIN_PRODUCTION_SECRET_BYTES {
+                    return Err(ConfigError::Invalid(format!(
+                        "JWT key {kid:?} is shorter than {MIN_PRODUCTION_SECRET_BYTES} bytes"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn builtin_jwt_secrets() -> Result<Vec<String>, ConfigError> {
+    let defaults: Settings = Config::builder()
+        .add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml))
+        .build()?
+        .try_deserialize()?;
+    Ok(defaults.auth.jwt_keys.into_values().collect())
+}
+
+impl ServerSettings {
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_secs)
+    }
+}
+
+impl LockoutSettings {
+    pub fn wait(&self) -> Duration {
+        Duration::from_secs(self.wait_secs)
+    }
+    pub fn max_wait(&self) -> Duration {
+        Duration::from_secs(self.max_wait_secs)
+    }
+    pub fn failure_reset(&self) -> Duration {
+        Duration::from_secs(self.failure_reset_secs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn built_in_defaults_parse_and_use_port_5000_with_sqlite() {
+        let settings = Settings::defaults().expect("defaults parse");
+        assert_eq!(settings.server.port, 5000);
+        assert!(settings.database.url.starts_with("sqlite://"));
+        assert_eq!(settings.lockout.max_failures, 5);
+    }
+
+    #[test]
+    fn production_refuses_the_built_in_jwt_key() {
+        let mut settings = Settings::defaults().expect("defaults parse");
+        settings.app.environment = AppEnvironment::Production;
+        let error = settings.validate().expect_err("must refuse");
+        assert!(error.to_string().contains("built-in JWT key"), "{error}");
+
+        settings.auth.jwt_keys.insert(
+            "dev".into(),
+            "a-production-secret-of-at-least-32-bytes!".into(),
+        );
+        settings.validate().expect("own key is accepted");
+    }
+
+    #[test]
+    fn active_kid_must_name_a_configured_key() {
+        let mut settings = Settings::defaults().expect("defaults parse");
+        settings.auth.active_kid = "missing".into();
+        assert!(settings.validate().is_err());
+    }
+}

@@ -1,0 +1,49 @@
+//! # behavioral-auth
+//!
+//! A behavioural-biometrics authentication server: people log in with a password and the
+//! rhythm of their typing, and stay authenticated while their browser streams keystroke,
+//! touch and motion events that a per-user model keeps scoring.
+//!
+//! ## Module map (each layer uses only the ones below it)
+//!
+//! ```text
+//! main.rs ─ cli ─ startup            command line; wiring: database, migrations, HTTP app
+//!                   │
+//!                routes/             thin REST handlers, one file per area
+//!                   │                  health (health, ready, metrics), auth (register,
+//!                   │                  login, logout), me, admin (users, unlock, events)
+//!                accounts            account flows: register, login + lockout, logout, unlock
+//!                   │
+//!   ┌───────────────┼──────────────────────────────┐
+//! auth/           store/                     configuration, error, metrics,
+//!  password        the only sea-orm user:     openapi, state, telemetry
+//!  tokens          users, login_attempts,
+//!  lockout_policy  lockouts, security_events,
+//!  extractor       revoked_tokens
+//!  client            (over the `entity` crate; schema in `migration`)
+//! ```
+//!
+//! - [`configuration`]: layered settings (`config/default.toml`, `--config`, `APP__*`, `PORT`,
+//!   `DATABASE_URL`).
+//! - [`startup`]: `Application::build` / `port` / `run_until_stopped`.
+//! - [`routes`]: HTTP handlers with their OpenAPI text; [`openapi`] assembles the document.
+//! - [`accounts`]: what happens on register, login, logout and unlock, including the security
+//!   events each writes.
+//! - [`auth`]: argon2id passwords, JWT access tokens with key rotation, the pure lockout
+//!   policy, and the extractors that authenticate requests.
+//! - [`store`]: plain `async fn(db, ..)` per table; nothing else builds queries.
+//! - [`error`]: the one `{code, message}` error body; [`metrics`]: Prometheus;
+//!   [`telemetry`]: tracing.
+
+pub mod accounts;
+pub mod auth;
+pub mod cli;
+pub mod configuration;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod routes;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

@@ -1,0 +1,29 @@
+//! Thin REST handlers: each parses its input, calls one flow (`accounts`) or store function,
+//! and shapes the answer. Every handler carries its OpenAPI description in `#[utoipa::path]`
+//! and is registered through `utoipa_actix_web`, so the served document lists exactly the
+//! routes the server serves.
+
+pub mod admin;
+pub mod auth;
+pub mod health;
+pub mod me;
+
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+/// Every route of the server.
+pub fn configure(config: &mut ServiceConfig) {
+    config
+        .service(health::health)
+        .service(health::ready)
+        .service(health::metrics)
+        .service(
+            scope::scope("/api/v1")
+                .service(auth::register)
+                .service(auth::login)
+                .service(auth::logout)
+                .service(me::me)
+                .service(admin::list_users)
+                .service(admin::unlock_user)
+                .service(admin::list_security_events),
+        );
+}

@@ -1,0 +1,86 @@
+//! Wiring: `Application::build` connects the database, applies migrations, binds the listener
+//! and assembles the HTTP app; `run_until_stopped` serves until SIGTERM/SIGINT (graceful:
+//! in-flight requests get `server.shutdown_timeout_secs` to finish). Tests build with port 0
+//! and their own database.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+use utoipa::OpenApi;
+use utoipa_actix_web::AppExt;
+use utoipa_swagger_ui::SwaggerUi;
+
+use crate::configuration::Settings;
+use crate::error;
+use crate::metrics::track_requests;
+use crate::openapi::ApiDoc;
+use crate::routes;
+use crate::state::AppState;
+use crate::store;
+
+/// Where the OpenAPI document is served.
+pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let db = store::connect(&settings.database).await?;
+        store::migrate(&db).await?;
+        let listener = TcpListener::bind((settings.server.host.as_str(), settings.server.port))
+            .map_err(|error| {
+                anyhow::anyhow!(
+                    "cannot listen on {}:{}: {error}",
+                    settings.server.host,
+                    settings.server.port
+                )
+            })?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState::new(settings, db)?);
+        let server = serve(listener, state)?;
+        tracing::info!(port, "behavioral-auth listening");
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let server_settings = state.settings.server.clone();
+    let mut server = HttpServer::new(move || {
+        let max_body = state.settings.server.max_body_bytes;
+        let (app, api) = App::new()
+            .into_utoipa_app()
+            .openapi(ApiDoc::openapi())
+            .app_data(state.clone())
+            .app_data(error::json_config(max_body))
+            .app_data(web::PayloadConfig::new(max_body))
+            .app_data(error::path_config())
+            .app_data(error::query_config())
+            .configure(routes::configure)
+            .split_for_parts();
+        app.service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, api))
+            .service(web::redirect("/docs", "/docs/"))
+            .default_service(web::to(error::not_found))
+            .wrap(from_fn(track_requests))
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)?
+    .shutdown_timeout(server_settings.shutdown_timeout_secs);
+    if server_settings.workers > 0 {
+        server = server.workers(server_settings.workers);
+    }
+    Ok(server.run())
+}

@@ -1,0 +1,32 @@
+//! What every handler shares: the database, settings, token service, password hasher and
+//! metrics. Built once by `startup` (or a CLI command), handed to actix-web as
+//! `web::Data<AppState>`.
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::auth::password::PasswordHasher;
+use crate::auth::tokens::TokenService;
+use crate::configuration::Settings;
+use crate::metrics::Metrics;
+
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub settings: Arc<Settings>,
+    pub tokens: TokenService,
+    pub passwords: PasswordHasher,
+    pub metrics: Metrics,
+}
+
+impl AppState {
+    pub fn new(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
+        Ok(AppState {
+            tokens: TokenService::new(&settings.auth)?,
+            passwords: PasswordHasher::new(&settings.password)?,
+            metrics: Metrics::new()?,
+            settings: Arc::new(settings),
+            db,
+        })
+    }
+}

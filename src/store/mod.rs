@@ -1,0 +1,82 @@
+//! The only module that talks to the database: plain `async fn(db, ..)` grouped by table.
+//! Handlers and actors call these; none of them builds a query.
+
+pub mod lockouts;
+pub mod login_attempts;
+pub mod revoked_tokens;
+pub mod security_events;
+pub mod users;
+
+use std::path::Path;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+
+use crate::configuration::DatabaseSettings;
+
+/// Connects to the configured database, creating a SQLite file's folder when needed.
+pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConnection> {
+    if let Some(path) = sqlite_file_path(&settings.url)
+        && let Some(folder) = Path::new(path).parent()
+        && !folder.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(folder).map_err(|error| {
+            anyhow::anyhow!(
+                "cannot create the database folder {}: {error}",
+                folder.display()
+            )
+        })?;
+    }
+    let mut options = ConnectOptions::new(settings.url.clone());
+    options
+        .max_connections(settings.max_connections)
+        .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
+        .acquire_timeout(Duration::from_secs(settings.connect_timeout_secs))
+        .sqlx_logging(false);
+    let db = Database::connect(options)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot connect to the database: {error}"))?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        // WAL lets readers proceed while one writer commits; the setting persists in the file.
+        db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+    }
+    Ok(db)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
+    Migrator::up(db, None)
+        .await
+        .map_err(|error| anyhow::anyhow!("database migration failed: {error}"))
+}
+
+/// Whether the database answers a trivial query.
+pub async fn ping(db: &DatabaseConnection) -> bool {
+    db.ping().await.is_ok()
+}
+
+/// `sqlite://./data/x.db?mode=rwc` → `./data/x.db`; `None` for other databases and in-memory.
+fn sqlite_file_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    (!path.is_empty() && path != ":memory:").then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file_path;
+
+    #[test]
+    fn sqlite_paths_are_read_from_urls() {
+        assert_eq!(
+            sqlite_file_path("sqlite://./data/a.db?mode=rwc"),
+            Some("./data/a.db")
+        );
+        assert_eq!(sqlite_file_path("sqlite:/tmp/b.db"), Some("/tmp/b.db"));
+        assert_eq!(sqlite_file_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_file_path("postgres://postgres@localhost/test"), None);
+    }
+}
