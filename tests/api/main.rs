@@ -1,0 +1,13 @@
+//! One integration-test binary: every test starts a real server on port 0 with its own
+//! database, and most run twice — on SQLite and on PostgreSQL (see `helpers`).
+
+mod helpers;
+
+mod accounts;
+mod admin;
+mod cli;
+mod errors;
+mod lockout;
+mod openapi;
+mod operations;
+mod tokens;
