@@ -24,6 +24,7 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub password: PasswordSettings,
     pub lockout: LockoutSettings,
+    pub rate_limit: RateLimitSettings,
     pub logging: LoggingSettings,
 }
 
@@ -80,6 +81,12 @@ pub struct LockoutSettings {
     pub max_wait_secs: u64,
     pub max_temporary_lockouts: u32,
     pub failure_reset_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct RateLimitSettings {
+    pub auth_per_minute: u32,
+    pub auth_burst: u32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]

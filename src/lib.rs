@@ -32,6 +32,7 @@
 //! - [`auth`]: argon2id passwords, JWT access tokens with key rotation, the pure lockout
 //!   policy, and the extractors that authenticate requests.
 //! - [`store`]: plain `async fn(db, ..)` per table; nothing else builds queries.
+//! - [`rate_limit`]: per-IP limit on the auth endpoints (429).
 //! - [`error`]: the one `{code, message}` error body; [`metrics`]: Prometheus;
 //!   [`telemetry`]: tracing.
 
@@ -42,6 +43,7 @@ pub mod configuration;
 pub mod error;
 pub mod metrics;
 pub mod openapi;
+pub mod rate_limit;
 pub mod routes;
 pub mod startup;
 pub mod state;

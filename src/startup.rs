@@ -20,6 +20,7 @@ use crate::openapi::ApiDoc;
 use crate::routes;
 use crate::state::AppState;
 use crate::store;
+use crate::telemetry::echo_request_id;
 
 /// Where the OpenAPI document is served.
 pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
@@ -75,6 +76,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .service(web::redirect("/docs", "/docs/"))
             .default_service(web::to(error::not_found))
             .wrap(from_fn(track_requests))
+            .wrap(from_fn(echo_request_id))
             .wrap(TracingLogger::default())
     })
     .listen(listener)?

@@ -10,6 +10,7 @@ use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenService;
 use crate::configuration::Settings;
 use crate::metrics::Metrics;
+use crate::rate_limit::AuthRateLimiter;
 
 pub struct AppState {
     pub db: DatabaseConnection,
@@ -17,6 +18,7 @@ pub struct AppState {
     pub tokens: TokenService,
     pub passwords: PasswordHasher,
     pub metrics: Metrics,
+    pub auth_rate_limiter: AuthRateLimiter,
 }
 
 impl AppState {
@@ -25,6 +27,7 @@ impl AppState {
             tokens: TokenService::new(&settings.auth)?,
             passwords: PasswordHasher::new(&settings.password)?,
             metrics: Metrics::new()?,
+            auth_rate_limiter: AuthRateLimiter::new(&settings.rate_limit),
             settings: Arc::new(settings),
             db,
         })

@@ -26,3 +26,24 @@ pub fn init(settings: &LoggingSettings) {
     // Already installed (several test servers in one process): keep the first.
     drop(result);
 }
+
+/// Middleware: returns the request id `TracingLogger` gave the request as `x-request-id`, so a
+/// caller's report can be matched to the server's log lines.
+pub async fn echo_request_id(
+    req: actix_web::dev::ServiceRequest,
+    next: actix_web::middleware::Next<impl actix_web::body::MessageBody>,
+) -> Result<actix_web::dev::ServiceResponse<impl actix_web::body::MessageBody>, actix_web::Error> {
+    use actix_web::HttpMessage;
+    let request_id = req
+        .extensions()
+        .get::<tracing_actix_web::RequestId>()
+        .map(ToString::to_string);
+    let mut response = next.call(req).await?;
+    if let Some(value) = request_id.and_then(|id| id.parse().ok()) {
+        response.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static("x-request-id"),
+            value,
+        );
+    }
+    Ok(response)
+}

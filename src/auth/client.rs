@@ -1,6 +1,7 @@
 //! The caller's IP address and user agent, for login attempts and security events.
 
 use std::future::{Ready, ready};
+use std::net::{IpAddr, SocketAddr};
 
 use actix_web::{FromRequest, HttpRequest, dev::Payload, web};
 
@@ -20,15 +21,7 @@ impl FromRequest for ClientInfo {
     type Future = Ready<Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, _payload: &mut Payload) -> Self::Future {
-        let trust_forwarded = req
-            .app_data::<web::Data<AppState>>()
-            .is_some_and(|state| state.settings.server.trust_forwarded_headers);
-        let connection = req.connection_info();
-        let ip = if trust_forwarded {
-            connection.realip_remote_addr().map(strip_port)
-        } else {
-            req.peer_addr().map(|addr| addr.ip().to_string())
-        };
+        let ip = client_ip(req).map(|ip| ip.to_string());
         let user_agent = req
             .headers()
             .get(actix_web::http::header::USER_AGENT)
@@ -38,9 +31,21 @@ impl FromRequest for ClientInfo {
     }
 }
 
-fn strip_port(address: &str) -> String {
-    address
-        .parse::<std::net::SocketAddr>()
-        .map(|socket| socket.ip().to_string())
-        .unwrap_or_else(|_| address.to_owned())
+/// The peer's address, or the forwarded client address when `server.trust_forwarded_headers`
+/// is on (only behind a proxy that sets it).
+pub fn client_ip(req: &HttpRequest) -> Option<IpAddr> {
+    let trust_forwarded = req
+        .app_data::<web::Data<AppState>>()
+        .is_some_and(|state| state.settings.server.trust_forwarded_headers);
+    if trust_forwarded {
+        let connection = req.connection_info();
+        let forwarded = connection.realip_remote_addr()?;
+        forwarded
+            .parse::<SocketAddr>()
+            .map(|socket| socket.ip())
+            .or_else(|_| forwarded.trim_matches(['[', ']']).parse::<IpAddr>())
+            .ok()
+    } else {
+        req.peer_addr().map(|addr| addr.ip())
+    }
 }

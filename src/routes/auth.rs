@@ -60,9 +60,10 @@ pub struct LoginResponse {
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid username or email, or weak password", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
     )
 )]
-#[post("/auth/register")]
+#[post("/register")]
 pub async fn register(
     state: web::Data<AppState>,
     client: ClientInfo,
@@ -99,9 +100,10 @@ pub async fn register(
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Body of the wrong shape", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
     )
 )]
-#[post("/auth/login")]
+#[post("/login")]
 pub async fn login(
     state: web::Data<AppState>,
     client: ClientInfo,
@@ -124,9 +126,10 @@ pub async fn login(
     responses(
         (status = 204, description = "Token revoked"),
         (status = 401, description = "Missing, invalid, expired or revoked token", body = ErrorBody),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
     )
 )]
-#[post("/auth/logout")]
+#[post("/logout")]
 pub async fn logout(
     state: web::Data<AppState>,
     client: ClientInfo,

@@ -8,7 +8,10 @@ pub mod auth;
 pub mod health;
 pub mod me;
 
+use actix_web::middleware::from_fn;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+use crate::rate_limit::limit_auth_requests;
 
 /// Every route of the server.
 pub fn configure(config: &mut ServiceConfig) {
@@ -17,10 +20,14 @@ pub fn configure(config: &mut ServiceConfig) {
         .service(health::ready)
         .service(health::metrics)
         .service(
-            scope::scope("/api/v1")
+            scope::scope("/api/v1/auth")
+                .wrap(from_fn(limit_auth_requests))
                 .service(auth::register)
                 .service(auth::login)
-                .service(auth::logout)
+                .service(auth::logout),
+        )
+        .service(
+            scope::scope("/api/v1")
                 .service(me::me)
                 .service(admin::list_users)
                 .service(admin::unlock_user)

@@ -2,10 +2,46 @@
 
 use serde_json::json;
 
-use crate::helpers::{Backend, spawn_app, status_and_json};
+use crate::helpers::{Backend, spawn_app, spawn_app_with, status_and_json};
 use crate::on_both_databases;
 
-on_both_databases!(malformed_requests_get_a_json_4xx);
+on_both_databases!(
+    malformed_requests_get_a_json_4xx,
+    a_client_over_the_auth_rate_limit_gets_429
+);
+
+async fn a_client_over_the_auth_rate_limit_gets_429(backend: Backend) {
+    let Some(app) = spawn_app_with(backend, |settings| {
+        settings.rate_limit.auth_per_minute = 6;
+        settings.rate_limit.auth_burst = 3;
+    })
+    .await
+    else {
+        return;
+    };
+    for attempt in 0..3 {
+        let response = app.login("someone", "some password").await;
+        assert_eq!(
+            response.status(),
+            401,
+            "attempt {attempt} is within the burst"
+        );
+    }
+    let limited = app.login("someone", "some password").await;
+    let retry_after: u64 = limited
+        .headers()
+        .get("retry-after")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse().ok())
+        .expect("Retry-After header");
+    assert!((1..=11).contains(&retry_after), "{retry_after}");
+    let (status, body) = status_and_json(limited).await;
+    assert_eq!(status, 429);
+    assert_eq!(body["code"], "rate_limited");
+
+    let health = app.client.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(health.status(), 200, "only the auth endpoints are limited");
+}
 
 async fn malformed_requests_get_a_json_4xx(backend: Backend) {
     let Some(app) = spawn_app(backend).await else {

@@ -12,6 +12,11 @@ async fn health_ready_and_metrics_report_what_happened(backend: Backend) {
     for path in ["/health", "/ready"] {
         let response = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(response.status(), 200, "{path}");
+        let request_id = response
+            .headers()
+            .get("x-request-id")
+            .expect("a request id");
+        assert!(uuid::Uuid::parse_str(request_id.to_str().unwrap()).is_ok());
         let body: serde_json::Value = response.json().await.unwrap();
         assert_eq!(body["status"], "ok");
     }
