@@ -48,7 +48,11 @@ impl AuthRateLimiter {
         let Some(limiter) = &self.limiter else {
             return Ok(());
         };
-        if self.checks.fetch_add(1, Ordering::Relaxed) % PRUNE_EVERY_CHECKS == 0 {
+        if self
+            .checks
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(PRUNE_EVERY_CHECKS)
+        {
             limiter.retain_recent();
         }
         limiter.check_key(&ip).map_err(|not_until| {
