@@ -3,6 +3,9 @@
 //! The schema itself is owned by the `migration` crate; these structs mirror it. Only the
 //! server's `store` module uses them.
 
+pub mod biometric_models;
+pub mod biometric_samples;
+pub mod biometric_verifications;
 pub mod lockouts;
 pub mod login_attempts;
 pub mod revoked_tokens;
@@ -10,6 +13,9 @@ pub mod security_events;
 pub mod users;
 
 pub mod prelude {
+    pub use super::biometric_models::Entity as BiometricModels;
+    pub use super::biometric_samples::Entity as BiometricSamples;
+    pub use super::biometric_verifications::Entity as BiometricVerifications;
     pub use super::lockouts::Entity as Lockouts;
     pub use super::login_attempts::Entity as LoginAttempts;
     pub use super::revoked_tokens::Entity as RevokedTokens;

@@ -1,6 +1,9 @@
 //! The only module that talks to the database: plain `async fn(db, ..)` grouped by table.
 //! Handlers and actors call these; none of them builds a query.
 
+pub mod biometric_models;
+pub mod biometric_samples;
+pub mod biometric_verifications;
 pub mod lockouts;
 pub mod login_attempts;
 pub mod revoked_tokens;
