@@ -129,14 +129,16 @@ pub async fn register(
     Ok(user)
 }
 
-/// Password login. Every failure is the same `InvalidCredentials`, whatever its cause.
+/// Checks username and password under the lockout policy. Every failure is the same
+/// `InvalidCredentials`, whatever its cause. Success records nothing yet: the caller finishes
+/// with [`complete_login`] or [`record_step_up`].
 #[tracing::instrument(skip(state, password, client))]
-pub async fn login(
+pub async fn authenticate_password(
     state: &AppState,
     username: &str,
     password: String,
     client: &ClientInfo,
-) -> Result<(User, IssuedToken), ApiError> {
+) -> Result<User, ApiError> {
     let normalized = username.trim().to_lowercase();
     let user = store::users::find_by_username(&state.db, &normalized).await?;
     let verified = state
@@ -197,13 +199,30 @@ pub async fn login(
         return Err(ApiError::InvalidCredentials);
     }
 
+    Ok(user)
+}
+
+/// Issues the access token of a login that passed every check, and records it.
+pub async fn complete_login(
+    state: &AppState,
+    user: &User,
+    client: &ClientInfo,
+    mut details: serde_json::Value,
+) -> Result<IssuedToken, ApiError> {
     let token = state
         .tokens
         .issue(user.id, &user.role)
         .map_err(ApiError::Internal)?;
+    details["jti"] = json!(token.claims.jti);
     let txn = state.db.begin().await?;
-    store::login_attempts::record(&txn, Some(user.id), &normalized, Outcome::Success, client)
-        .await?;
+    store::login_attempts::record(
+        &txn,
+        Some(user.id),
+        &user.username,
+        Outcome::Success,
+        client,
+    )
+    .await?;
     store::security_events::record(
         &txn,
         NewSecurityEvent {
@@ -211,13 +230,39 @@ pub async fn login(
             user_id: Some(user.id),
             actor_id: None,
             client: Some(client),
-            details: json!({ "jti": token.claims.jti }),
+            details,
         },
     )
     .await?;
     txn.commit().await?;
     state.metrics.login_outcome(Outcome::Success);
-    Ok((user, token))
+    Ok(token)
+}
+
+/// Records a login whose password was right but whose behaviour asks for a step-up.
+pub async fn record_step_up(
+    state: &AppState,
+    user: &User,
+    client: &ClientInfo,
+    details: serde_json::Value,
+) -> Result<(), ApiError> {
+    let txn = state.db.begin().await?;
+    store::login_attempts::record(&txn, Some(user.id), &user.username, Outcome::StepUp, client)
+        .await?;
+    store::security_events::record(
+        &txn,
+        NewSecurityEvent {
+            event_type: EventType::BiometricChallenge,
+            user_id: Some(user.id),
+            actor_id: None,
+            client: Some(client),
+            details,
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    state.metrics.login_outcome(Outcome::StepUp);
+    Ok(())
 }
 
 async fn finish_failed_login(

@@ -25,6 +25,7 @@ pub struct Settings {
     pub password: PasswordSettings,
     pub lockout: LockoutSettings,
     pub rate_limit: RateLimitSettings,
+    pub biometrics: BiometricSettings,
     pub logging: LoggingSettings,
 }
 
@@ -81,6 +82,24 @@ pub struct LockoutSettings {
     pub max_wait_secs: u64,
     pub max_temporary_lockouts: u32,
     pub failure_reset_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct BiometricSettings {
+    pub sequence_hash_key: String,
+    pub min_enrollments: u64,
+    pub min_enrollments_other: u64,
+    pub min_enrollment_quality: f64,
+    pub max_events: usize,
+    pub max_body_bytes: usize,
+    pub max_background: u64,
+    pub deny_below: f64,
+    pub adapt: bool,
+    pub adapt_min_score: f64,
+    pub max_adapted_samples: u64,
+    pub retrain_every_adapted: u64,
+    pub model_cache_capacity: u64,
+    pub model_cache_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -163,6 +182,11 @@ impl Settings {
                 "lockout.max_failures must be at least 1".into(),
             ));
         }
+        if self.biometrics.min_enrollments < 2 || self.biometrics.min_enrollments_other < 2 {
+            return Err(ConfigError::Invalid(
+                "biometrics.min_enrollments and min_enrollments_other must be at least 2".into(),
+            ));
+        }
         if self.app.environment == AppEnvironment::Production {
             let builtin = builtin_jwt_secrets()?;
             for (kid, secret) in &auth.jwt_keys {
@@ -178,17 +202,29 @@ impl Settings {
                     )));
                 }
             }
+            if self.biometrics.sequence_hash_key == builtin_defaults()?.biometrics.sequence_hash_key
+                || self.biometrics.sequence_hash_key.len() < MIN_PRODUCTION_SECRET_BYTES
+            {
+                return Err(ConfigError::Invalid(
+                    "refusing to start in production with the built-in or a short \
+                     biometrics.sequence_hash_key; set APP__BIOMETRICS__SEQUENCE_HASH_KEY"
+                        .into(),
+                ));
+            }
         }
         Ok(())
     }
 }
 
-fn builtin_jwt_secrets() -> Result<Vec<String>, ConfigError> {
-    let defaults: Settings = Config::builder()
+fn builtin_defaults() -> Result<Settings, ConfigError> {
+    Ok(Config::builder()
         .add_source(File::from_str(DEFAULT_TOML, FileFormat::Toml))
         .build()?
-        .try_deserialize()?;
-    Ok(defaults.auth.jwt_keys.into_values().collect())
+        .try_deserialize()?)
+}
+
+fn builtin_jwt_secrets() -> Result<Vec<String>, ConfigError> {
+    Ok(builtin_defaults()?.auth.jwt_keys.into_values().collect())
 }
 
 impl ServerSettings {
@@ -232,7 +268,12 @@ mod tests {
             "dev".into(),
             "a-production-secret-of-at-least-32-bytes!".into(),
         );
-        settings.validate().expect("own key is accepted");
+        let error = settings
+            .validate()
+            .expect_err("the sequence-hash key is still built in");
+        assert!(error.to_string().contains("sequence_hash_key"), "{error}");
+        settings.biometrics.sequence_hash_key = "another-production-secret-of-32-bytes!".into();
+        settings.validate().expect("own keys are accepted");
     }
 
     #[test]

@@ -41,6 +41,15 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("{0}")]
     Validation(String),
+    /// A biometric sample that cannot be used (malformed, poor quality, wrong shape).
+    #[error("{0}")]
+    InvalidSample(String),
+    /// A fixed-text sample typed with another key sequence than the enrolled one.
+    #[error("{0}")]
+    SequenceMismatch(String),
+    /// Verification before the profile has a model.
+    #[error("{0}")]
+    ProfileNotReady(String),
     #[error("too many requests; retry in {0} s")]
     TooManyRequests(u64),
     #[error("the service is not ready: {0}")]
@@ -61,6 +70,9 @@ impl ApiError {
             ApiError::PayloadTooLarge(_) => "payload_too_large",
             ApiError::UnsupportedMediaType(_) => "unsupported_media_type",
             ApiError::Validation(_) => "validation_failed",
+            ApiError::InvalidSample(_) => "invalid_sample",
+            ApiError::SequenceMismatch(_) => "sequence_mismatch",
+            ApiError::ProfileNotReady(_) => "profile_not_ready",
             ApiError::TooManyRequests(_) => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -88,7 +100,10 @@ impl ResponseError for ApiError {
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::Validation(_)
+            | ApiError::InvalidSample(_)
+            | ApiError::SequenceMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::ProfileNotReady(_) => StatusCode::CONFLICT,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -38,13 +38,18 @@
 
 pub mod accounts;
 pub mod auth;
+pub mod biometrics;
 pub mod cli;
 pub mod configuration;
 pub mod error;
+pub mod evaluation;
+pub mod events;
+pub mod features;
 pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
 pub mod routes;
+pub mod scoring;
 pub mod startup;
 pub mod state;
 pub mod store;

@@ -58,6 +58,7 @@ impl Metrics {
             Outcome::BadPassword,
             Outcome::UnknownUser,
             Outcome::Locked,
+            Outcome::StepUp,
         ] {
             login_outcomes.with_label_values(&[outcome.as_str()]);
         }

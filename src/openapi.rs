@@ -20,6 +20,7 @@ use crate::error::ErrorBody;
     tags(
         (name = "auth", description = "Register, log in, log out"),
         (name = "account", description = "The caller's own account"),
+        (name = "biometrics", description = "Enrol and verify typing, touch and motion samples"),
         (name = "admin", description = "Administration (admin role)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

@@ -62,6 +62,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
     let server_settings = state.settings.server.clone();
     let mut server = HttpServer::new(move || {
         let max_body = state.settings.server.max_body_bytes;
+        let sample_limit = state.settings.biometrics.max_body_bytes;
         let (app, api) = App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
@@ -70,7 +71,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(error::path_config())
             .app_data(error::query_config())
-            .configure(routes::configure)
+            .configure(|config| routes::configure(config, sample_limit))
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, api))
             .service(web::redirect("/docs", "/docs/"))

@@ -8,6 +8,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenService;
+use crate::biometrics::models::ModelCache;
+use crate::biometrics::training::TrainingQueue;
 use crate::configuration::Settings;
 use crate::metrics::Metrics;
 use crate::rate_limit::AuthRateLimiter;
@@ -19,6 +21,8 @@ pub struct AppState {
     pub passwords: PasswordHasher,
     pub metrics: Metrics,
     pub auth_rate_limiter: AuthRateLimiter,
+    pub models: ModelCache,
+    pub training: TrainingQueue,
 }
 
 impl AppState {
@@ -28,6 +32,8 @@ impl AppState {
             passwords: PasswordHasher::new(&settings.password)?,
             metrics: Metrics::new()?,
             auth_rate_limiter: AuthRateLimiter::new(&settings.rate_limit),
+            models: ModelCache::new(&settings.biometrics),
+            training: TrainingQueue::default(),
             settings: Arc::new(settings),
             db,
         })

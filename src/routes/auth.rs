@@ -5,10 +5,15 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use serde_json::json;
+
 use crate::accounts::{self, Registration};
 use crate::auth::client::ClientInfo;
 use crate::auth::extractor::AuthenticatedUser;
+use crate::biometrics::login::{self as login_check, LoginCheck};
+use crate::biometrics::verification::{Decision, Verified};
 use crate::error::{ApiError, ErrorBody};
+use crate::events::Sample;
 use crate::state::AppState;
 use crate::store::users::ROLE_USER;
 
@@ -36,16 +41,51 @@ pub struct RegisterResponse {
 pub struct LoginRequest {
     pub username: String,
     pub password: String,
+    /// How the password field was typed (a keystroke sample; its `text_id` is taken as
+    /// `password`). Required once the user has a trained password profile.
+    pub typing: Option<Sample>,
+}
+
+/// The typing verdict of a login.
+#[derive(Serialize, ToSchema)]
+pub struct LoginBiometric {
+    pub score: f64,
+    pub decision: Decision,
+    pub threshold: f64,
+    pub model_version: i32,
 }
 
 #[derive(Serialize, ToSchema)]
-#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImRldiJ9...", "token_type": "Bearer", "expires_in": 900}))]
+#[schema(example = json!({"access_token": "eyJhbGciOiJIUzI1NiIsImtpZCI6ImRldiJ9...", "token_type": "Bearer", "expires_in": 900, "step_up_required": false}))]
 pub struct LoginResponse {
-    pub access_token: String,
-    /// Always `Bearer`.
-    pub token_type: &'static str,
-    /// Seconds until the token expires.
-    pub expires_in: u64,
+    /// Absent when a step-up is required.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_token: Option<String>,
+    /// `Bearer`, with the token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<&'static str>,
+    /// Seconds until the token expires, with the token.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_in: Option<u64>,
+    /// The password was right but the typing did not pass: no token is issued.
+    pub step_up_required: bool,
+    /// Why a step-up is required: `typing_required`, `low_typing_score` or `sequence_mismatch`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub step_up_reason: Option<&'static str>,
+    /// The typing score, when the login carried typing and the profile is trained.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub biometric: Option<LoginBiometric>,
+}
+
+impl From<&Verified> for LoginBiometric {
+    fn from(verified: &Verified) -> Self {
+        LoginBiometric {
+            score: verified.score,
+            decision: verified.decision,
+            threshold: verified.threshold,
+            model_version: verified.model_version,
+        }
+    }
 }
 
 /// Creates an account.
@@ -87,8 +127,10 @@ pub async fn register(
     }))
 }
 
-/// Logs in with a password. Every failure — unknown user, wrong password, locked account —
-/// is the same 401 with the same body.
+/// Logs in with a password and, once the user has a trained password profile, the typing of
+/// the password field. Every password failure — unknown user, wrong password, locked account —
+/// is the same 401 with the same body. A right password with typing that does not pass gets
+/// 200 with `step_up_required: true` and no token.
 #[utoipa::path(
     tag = "auth",
     operation_id = "login",
@@ -99,7 +141,7 @@ pub async fn register(
         (status = 401, description = "Invalid credentials (or a locked account)", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "Body of the wrong shape", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape, or an invalid typing sample", body = ErrorBody),
         (status = 429, description = "Too many requests from this address", body = ErrorBody),
     )
 )]
@@ -109,12 +151,44 @@ pub async fn login(
     client: ClientInfo,
     body: web::Json<LoginRequest>,
 ) -> Result<web::Json<LoginResponse>, ApiError> {
+    let state = state.into_inner();
     let body = body.into_inner();
-    let (_, token) = accounts::login(&state, &body.username, body.password, &client).await?;
+    let typing = body
+        .typing
+        .map(|typing| login_check::prepare_typing(typing, state.settings.biometrics.max_events))
+        .transpose()?;
+    let user =
+        accounts::authenticate_password(&state, &body.username, body.password, &client).await?;
+    let (verified, step_up) = match login_check::check(&state, user.id, typing.as_ref()).await? {
+        LoginCheck::NotEnrolled => (None, None),
+        LoginCheck::Passed(verified) => (Some(verified), None),
+        LoginCheck::StepUp(reason, verified) => (verified, Some(reason)),
+    };
+    let biometric = verified.as_ref().map(LoginBiometric::from);
+    if let Some(reason) = step_up {
+        let details = json!({
+            "reason": reason.as_str(),
+            "score": biometric.as_ref().map(|b| b.score),
+        });
+        accounts::record_step_up(&state, &user, &client, details).await?;
+        return Ok(web::Json(LoginResponse {
+            access_token: None,
+            token_type: None,
+            expires_in: None,
+            step_up_required: true,
+            step_up_reason: Some(reason.as_str()),
+            biometric,
+        }));
+    }
+    let details = json!({ "typing_score": biometric.as_ref().map(|b| b.score) });
+    let token = accounts::complete_login(&state, &user, &client, details).await?;
     Ok(web::Json(LoginResponse {
-        access_token: token.token,
-        token_type: "Bearer",
-        expires_in: token.expires_in,
+        access_token: Some(token.token),
+        token_type: Some("Bearer"),
+        expires_in: Some(token.expires_in),
+        step_up_required: false,
+        step_up_reason: None,
+        biometric,
     }))
 }
 

@@ -4,17 +4,20 @@
 //! routes the server serves.
 
 pub mod admin;
+pub mod admin_biometrics;
 pub mod auth;
+pub mod biometrics;
 pub mod health;
 pub mod me;
 
 use actix_web::middleware::from_fn;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
 
+use crate::error;
 use crate::rate_limit::limit_auth_requests;
 
 /// Every route of the server.
-pub fn configure(config: &mut ServiceConfig) {
+pub fn configure(config: &mut ServiceConfig, max_sample_bytes: usize) {
     config
         .service(health::health)
         .service(health::ready)
@@ -27,10 +30,22 @@ pub fn configure(config: &mut ServiceConfig) {
                 .service(auth::logout),
         )
         .service(
+            scope::scope("/api/v1/biometrics")
+                .app_data(error::json_config(max_sample_bytes))
+                .service(biometrics::enroll)
+                .service(biometrics::verify)
+                .service(biometrics::get_profile)
+                .service(biometrics::delete_profile)
+                .service(biometrics::export_profile),
+        )
+        .service(
             scope::scope("/api/v1")
                 .service(me::me)
                 .service(admin::list_users)
                 .service(admin::unlock_user)
-                .service(admin::list_security_events),
+                .service(admin::list_security_events)
+                .service(admin_biometrics::label_sample)
+                .service(admin_biometrics::retrain_user)
+                .service(admin_biometrics::delete_user_biometrics),
         );
 }

@@ -133,3 +133,18 @@ pub async fn delete_for_user<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Resul
         .await?;
     Ok(result.rows_affected)
 }
+
+/// How many of the profile's samples came from `source` (e.g. `adaptation`).
+pub async fn count_source<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    profile_key: &str,
+    source: &str,
+) -> Result<u64, DbErr> {
+    biometric_samples::Entity::find()
+        .filter(biometric_samples::Column::UserId.eq(user_id))
+        .filter(biometric_samples::Column::ProfileKey.eq(profile_key))
+        .filter(biometric_samples::Column::Source.eq(source))
+        .count(db)
+        .await
+}

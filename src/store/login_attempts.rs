@@ -14,6 +14,8 @@ pub enum Outcome {
     BadPassword,
     UnknownUser,
     Locked,
+    /// Right password, but the typing asked for a step-up.
+    StepUp,
 }
 
 impl Outcome {
@@ -23,6 +25,7 @@ impl Outcome {
             Outcome::BadPassword => "bad_password",
             Outcome::UnknownUser => "unknown_user",
             Outcome::Locked => "locked",
+            Outcome::StepUp => "step_up",
         }
     }
 }

@@ -26,6 +26,10 @@ pub enum EventType {
     Unlock,
     Logout,
     AdminCreated,
+    BiometricChallenge,
+    BiometricsErased,
+    SampleLabelled,
+    ModelRetrain,
 }
 
 impl EventType {
@@ -38,15 +42,25 @@ impl EventType {
             EventType::Unlock => "unlock",
             EventType::Logout => "logout",
             EventType::AdminCreated => "admin_created",
+            EventType::BiometricChallenge => "biometric_challenge",
+            EventType::BiometricsErased => "biometrics_erased",
+            EventType::SampleLabelled => "sample_labelled",
+            EventType::ModelRetrain => "model_retrain",
         }
     }
 
     pub fn severity(self) -> Severity {
         match self {
-            EventType::Register | EventType::LoginSuccess | EventType::Logout => Severity::Info,
-            EventType::LoginFailure | EventType::Unlock | EventType::AdminCreated => {
-                Severity::Warning
-            }
+            EventType::Register
+            | EventType::LoginSuccess
+            | EventType::Logout
+            | EventType::ModelRetrain => Severity::Info,
+            EventType::LoginFailure
+            | EventType::Unlock
+            | EventType::AdminCreated
+            | EventType::BiometricChallenge
+            | EventType::BiometricsErased
+            | EventType::SampleLabelled => Severity::Warning,
             EventType::Lockout => Severity::High,
         }
     }

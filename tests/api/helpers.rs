@@ -112,6 +112,28 @@ pub async fn spawn_app_with(
     })
 }
 
+/// A second server on an existing test database (a restart, or another process).
+pub async fn spawn_app_on(database_url: &str, customise: impl FnOnce(&mut Settings)) -> TestApp {
+    let mut settings = test_settings();
+    settings.database.url = database_url.to_owned();
+    customise(&mut settings);
+    let application = Application::build(settings)
+        .await
+        .expect("application builds");
+    let address = format!("http://127.0.0.1:{}", application.port());
+    actix_web::rt::spawn(application.run_until_stopped());
+    let db = Database::connect(database_url)
+        .await
+        .expect("test connects to its database");
+    TestApp {
+        address,
+        database_url: database_url.to_owned(),
+        db,
+        client: Client::new(),
+        _folder: None,
+    }
+}
+
 fn postgres_server_url() -> String {
     std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned())
 }

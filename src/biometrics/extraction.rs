@@ -1,0 +1,70 @@
+//! From a client's raw sample to feature rows, a quality report and (for fixed text) the keyed
+//! hash of the key sequence. Nothing the client computed is trusted.
+
+use uuid::Uuid;
+
+use crate::configuration::BiometricSettings;
+use crate::error::ApiError;
+use crate::events::{Modality, Sample, SampleLimits};
+use crate::features::quality::{QualityPolicy, QualityReport, keystroke_quality};
+use crate::features::{fixed_text, free_text, motion, touch};
+
+use super::check_text_id;
+
+/// What the server extracted from one sample.
+#[derive(Debug, Clone)]
+pub struct Extracted {
+    /// One row per unit scored: one for keystroke and motion samples, one per stroke for touch.
+    pub rows: Vec<Vec<f64>>,
+    pub quality: QualityReport,
+    /// Keyed hash of the fixed text's key codes (never the codes themselves).
+    pub sequence_hash: Option<String>,
+}
+
+/// Validates the sample and extracts its features; every refusal is a 422 saying why.
+pub fn extract(
+    sample: &Sample,
+    user_id: Uuid,
+    settings: &BiometricSettings,
+) -> Result<Extracted, ApiError> {
+    check_text_id(sample.text_id.as_deref()).map_err(ApiError::InvalidSample)?;
+    let limits = SampleLimits {
+        max_events: settings.max_events,
+    };
+    sample
+        .validate(&limits)
+        .map_err(|error| ApiError::InvalidSample(error.to_string()))?;
+    let invalid = |error: crate::features::FeatureError| ApiError::InvalidSample(error.to_string());
+
+    let (rows, sequence_hash) = match (sample.modality, sample.text_id.as_deref()) {
+        (Modality::Keystroke, Some(_)) => {
+            let features = fixed_text::extract(
+                sample,
+                settings.sequence_hash_key.as_bytes(),
+                &user_id.to_string(),
+            )
+            .map_err(invalid)?;
+            (vec![features.timings_s], Some(features.sequence_hash))
+        }
+        (Modality::Keystroke, None) => (vec![free_text::extract(sample).map_err(invalid)?], None),
+        (Modality::Touch, _) => (touch::extract_strokes(sample).map_err(invalid)?, None),
+        (Modality::Motion, _) => (vec![motion::extract_window(sample).map_err(invalid)?], None),
+    };
+    if rows.iter().flatten().any(|value| !value.is_finite()) {
+        return Err(ApiError::InvalidSample(
+            "the sample's timings produce non-finite features".into(),
+        ));
+    }
+    let quality = match sample.modality {
+        Modality::Keystroke => keystroke_quality(sample, None, &QualityPolicy::default()),
+        Modality::Touch | Modality::Motion => QualityReport {
+            score: 1.0,
+            issues: Vec::new(),
+        },
+    };
+    Ok(Extracted {
+        rows,
+        quality,
+        sequence_hash,
+    })
+}

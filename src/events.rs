@@ -1,0 +1,448 @@
+//! The one event schema shared by the REST API, the WebSocket and the browser SDK.
+//!
+//! A client records raw input events (key, touch or motion) with `performance.now()`-style
+//! timestamps in milliseconds and sends them as a [`Sample`]. Nothing here interprets timing;
+//! [`Sample::validate`] only refuses samples that the feature extractors could not trust.
+//!
+//! Key codes of a password *are* the password, so the server never stores them: it keeps the
+//! timing vector and [`key_sequence_hash`], a keyed HMAC-SHA256 of the code sequence.
+
+use hmac::{Hmac, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::Sha256;
+use std::collections::HashMap;
+use utoipa::ToSchema;
+
+/// One raw input event. Times `t` are milliseconds on one monotonic clock per sample.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RawEvent {
+    /// A key went down; `code` is `KeyboardEvent.code` (layout independent, e.g. `KeyT`).
+    KeyDown { code: String, t: f64 },
+    /// A key went up.
+    KeyUp { code: String, t: f64 },
+    /// A finger touched the screen; `id` is `Touch.identifier`.
+    TouchStart {
+        id: u32,
+        x: f64,
+        y: f64,
+        pressure: f64,
+        size: f64,
+        t: f64,
+    },
+    /// A finger moved.
+    TouchMove {
+        id: u32,
+        x: f64,
+        y: f64,
+        pressure: f64,
+        size: f64,
+        t: f64,
+    },
+    /// A finger left the screen.
+    TouchEnd {
+        id: u32,
+        x: f64,
+        y: f64,
+        pressure: f64,
+        size: f64,
+        t: f64,
+    },
+    /// One accelerometer (m/s², gravity included) and gyroscope (rad/s or deg/s, as the
+    /// device reports) reading.
+    Motion {
+        ax: f64,
+        ay: f64,
+        az: f64,
+        gx: f64,
+        gy: f64,
+        gz: f64,
+        t: f64,
+    },
+}
+
+impl RawEvent {
+    /// Time of the event in milliseconds.
+    pub fn time_ms(&self) -> f64 {
+        match self {
+            RawEvent::KeyDown { t, .. }
+            | RawEvent::KeyUp { t, .. }
+            | RawEvent::TouchStart { t, .. }
+            | RawEvent::TouchMove { t, .. }
+            | RawEvent::TouchEnd { t, .. }
+            | RawEvent::Motion { t, .. } => *t,
+        }
+    }
+
+    /// The modality this kind of event belongs to.
+    pub fn modality(&self) -> Modality {
+        match self {
+            RawEvent::KeyDown { .. } | RawEvent::KeyUp { .. } => Modality::Keystroke,
+            RawEvent::TouchStart { .. }
+            | RawEvent::TouchMove { .. }
+            | RawEvent::TouchEnd { .. } => Modality::Touch,
+            RawEvent::Motion { .. } => Modality::Motion,
+        }
+    }
+
+    /// The snake_case name used on the wire, for error messages.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            RawEvent::KeyDown { .. } => "key_down",
+            RawEvent::KeyUp { .. } => "key_up",
+            RawEvent::TouchStart { .. } => "touch_start",
+            RawEvent::TouchMove { .. } => "touch_move",
+            RawEvent::TouchEnd { .. } => "touch_end",
+            RawEvent::Motion { .. } => "motion",
+        }
+    }
+
+    /// Every numeric value of the event, for the finiteness check.
+    fn numbers(&self) -> Vec<(&'static str, f64)> {
+        match self {
+            RawEvent::KeyDown { t, .. } | RawEvent::KeyUp { t, .. } => vec![("t", *t)],
+            RawEvent::TouchStart {
+                x,
+                y,
+                pressure,
+                size,
+                t,
+                ..
+            }
+            | RawEvent::TouchMove {
+                x,
+                y,
+                pressure,
+                size,
+                t,
+                ..
+            }
+            | RawEvent::TouchEnd {
+                x,
+                y,
+                pressure,
+                size,
+                t,
+                ..
+            } => {
+                vec![
+                    ("x", *x),
+                    ("y", *y),
+                    ("pressure", *pressure),
+                    ("size", *size),
+                    ("t", *t),
+                ]
+            }
+            RawEvent::Motion {
+                ax,
+                ay,
+                az,
+                gx,
+                gy,
+                gz,
+                t,
+            } => vec![
+                ("ax", *ax),
+                ("ay", *ay),
+                ("az", *az),
+                ("gx", *gx),
+                ("gy", *gy),
+                ("gz", *gz),
+                ("t", *t),
+            ],
+        }
+    }
+}
+
+/// Which behaviour a sample captures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Modality {
+    Keystroke,
+    Touch,
+    Motion,
+}
+
+/// Device class; models are trained per user *and* per device class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum DeviceClass {
+    Desktop,
+    Mobile,
+}
+
+/// One capture: a password entry, a sentence, a swipe session or a motion window.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Sample {
+    pub modality: Modality,
+    pub device: DeviceClass,
+    /// Identifies the fixed text (e.g. "password") when there is one; `None` for free text.
+    #[serde(default)]
+    pub text_id: Option<String>,
+    pub events: Vec<RawEvent>,
+}
+
+/// Bounds a sample must respect; the server reads them from its configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SampleLimits {
+    /// More events than this is refused (protects memory and CPU).
+    pub max_events: usize,
+}
+
+impl Default for SampleLimits {
+    fn default() -> Self {
+        SampleLimits { max_events: 20_000 }
+    }
+}
+
+/// Why a sample was refused. Each message says exactly what is wrong and where.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SampleError {
+    #[error("the sample has no events")]
+    Empty,
+    #[error("the sample has {count} events; at most {max} are accepted")]
+    TooManyEvents { count: usize, max: usize },
+    #[error("event {index} has a non-finite value in field `{field}`")]
+    NonFinite { index: usize, field: &'static str },
+    #[error(
+        "event {index} is at t={t} ms, earlier than the event before it (t={previous} ms): times must not decrease"
+    )]
+    TimeWentBackwards { index: usize, t: f64, previous: f64 },
+    #[error("event {index} is a `{kind}` event, which does not belong in a {modality:?} sample")]
+    WrongKind {
+        index: usize,
+        kind: &'static str,
+        modality: Modality,
+    },
+    #[error("event {index} releases key `{code}` that is not held down")]
+    KeyUpWithoutKeyDown { index: usize, code: String },
+}
+
+impl Sample {
+    /// Refuses samples the feature extractors could not trust. Never panics.
+    pub fn validate(&self, limits: &SampleLimits) -> Result<(), SampleError> {
+        if self.events.is_empty() {
+            return Err(SampleError::Empty);
+        }
+        if self.events.len() > limits.max_events {
+            return Err(SampleError::TooManyEvents {
+                count: self.events.len(),
+                max: limits.max_events,
+            });
+        }
+        let mut previous = f64::NEG_INFINITY;
+        // Key codes currently held, with how many downs are open (auto-repeat sends several).
+        let mut held: HashMap<&str, usize> = HashMap::new();
+        for (index, event) in self.events.iter().enumerate() {
+            if let Some((field, _)) = event.numbers().into_iter().find(|(_, v)| !v.is_finite()) {
+                return Err(SampleError::NonFinite { index, field });
+            }
+            if event.modality() != self.modality {
+                return Err(SampleError::WrongKind {
+                    index,
+                    kind: event.kind_name(),
+                    modality: self.modality,
+                });
+            }
+            let t = event.time_ms();
+            if t < previous {
+                return Err(SampleError::TimeWentBackwards { index, t, previous });
+            }
+            previous = t;
+            match event {
+                RawEvent::KeyDown { code, .. } => *held.entry(code.as_str()).or_insert(0) += 1,
+                RawEvent::KeyUp { code, .. } => match held.get_mut(code.as_str()) {
+                    Some(open) if *open > 0 => *open = 0,
+                    _ => {
+                        return Err(SampleError::KeyUpWithoutKeyDown {
+                            index,
+                            code: code.clone(),
+                        });
+                    }
+                },
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The codes of the key_down events in order, skipping auto-repeat downs of a held key.
+    pub fn typed_codes(&self) -> Vec<&str> {
+        let mut held: HashMap<&str, bool> = HashMap::new();
+        let mut codes = Vec::new();
+        for event in &self.events {
+            match event {
+                RawEvent::KeyDown { code, .. } => {
+                    let is_held = held.entry(code.as_str()).or_insert(false);
+                    if !*is_held {
+                        codes.push(code.as_str());
+                    }
+                    *is_held = true;
+                }
+                RawEvent::KeyUp { code, .. } => {
+                    held.insert(code.as_str(), false);
+                }
+                _ => {}
+            }
+        }
+        codes
+    }
+}
+
+/// Keyed hash (HMAC-SHA256, lowercase hex) of a key-code sequence, scoped to one user so equal
+/// passwords of two users do not hash alike. Each code is length-prefixed so that no two
+/// different sequences serialise to the same bytes.
+pub fn key_sequence_hash<'a>(
+    secret: &[u8],
+    user_scope: &str,
+    codes: impl IntoIterator<Item = &'a str>,
+) -> String {
+    // HMAC accepts keys of any length, so this construction cannot fail.
+    let mut mac = match Hmac::<Sha256>::new_from_slice(secret) {
+        Ok(mac) => mac,
+        Err(_) => unreachable_hmac(),
+    };
+    mac.update(&(user_scope.len() as u64).to_be_bytes());
+    mac.update(user_scope.as_bytes());
+    for code in codes {
+        mac.update(&(code.len() as u64).to_be_bytes());
+        mac.update(code.as_bytes());
+    }
+    mac.finalize()
+        .into_bytes()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+#[cold]
+fn unreachable_hmac() -> ! {
+    unreachable!("HMAC-SHA256 accepts keys of every length")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(kind: &str, code: &str, t: f64) -> RawEvent {
+        match kind {
+            "down" => RawEvent::KeyDown {
+                code: code.into(),
+                t,
+            },
+            _ => RawEvent::KeyUp {
+                code: code.into(),
+                t,
+            },
+        }
+    }
+
+    fn keystroke_sample(events: Vec<RawEvent>) -> Sample {
+        Sample {
+            modality: Modality::Keystroke,
+            device: DeviceClass::Desktop,
+            text_id: None,
+            events,
+        }
+    }
+
+    #[test]
+    fn wire_format_is_internally_tagged_by_kind() {
+        let json = r#"{"modality":"keystroke","device":"desktop","text_id":"password",
+            "events":[{"kind":"key_down","code":"KeyT","t":1532.4},{"kind":"key_up","code":"KeyT","t":1610.0}]}"#;
+        let sample: Sample = serde_json::from_str(json).unwrap();
+        assert_eq!(sample.events[0], key("down", "KeyT", 1532.4));
+        assert!(sample.validate(&SampleLimits::default()).is_ok());
+        let back: Sample = serde_json::from_str(&serde_json::to_string(&sample).unwrap()).unwrap();
+        assert_eq!(back, sample);
+    }
+
+    #[test]
+    fn unknown_kinds_and_fields_fail_at_deserialisation() {
+        assert!(
+            serde_json::from_str::<RawEvent>(r#"{"kind":"key_press","code":"KeyT","t":1}"#)
+                .is_err()
+        );
+        assert!(
+            serde_json::from_str::<RawEvent>(r#"{"kind":"key_up","code":"KeyT","t":1,"x":2}"#)
+                .is_err()
+        );
+        let extra = r#"{"modality":"touch","device":"mobile","events":[],"secret":1}"#;
+        assert!(serde_json::from_str::<Sample>(extra).is_err());
+    }
+
+    #[test]
+    fn refusals_name_the_offending_event() {
+        let limits = SampleLimits { max_events: 3 };
+        assert_eq!(
+            keystroke_sample(vec![]).validate(&limits),
+            Err(SampleError::Empty)
+        );
+        let backwards = keystroke_sample(vec![key("down", "KeyA", 10.0), key("up", "KeyA", 5.0)]);
+        assert!(matches!(
+            backwards.validate(&limits),
+            Err(SampleError::TimeWentBackwards { index: 1, .. })
+        ));
+        let orphan = keystroke_sample(vec![key("down", "KeyA", 1.0), key("up", "KeyB", 2.0)]);
+        let err = orphan.validate(&limits).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "event 1 releases key `KeyB` that is not held down"
+        );
+        let nan = keystroke_sample(vec![key("down", "KeyA", f64::NAN)]);
+        assert_eq!(
+            nan.validate(&limits),
+            Err(SampleError::NonFinite {
+                index: 0,
+                field: "t"
+            })
+        );
+        let many = keystroke_sample(vec![key("down", "KeyA", 1.0); 4]);
+        assert!(matches!(
+            many.validate(&limits),
+            Err(SampleError::TooManyEvents { count: 4, max: 3 })
+        ));
+        let motion = RawEvent::Motion {
+            ax: 0.0,
+            ay: 0.0,
+            az: 9.8,
+            gx: 0.0,
+            gy: 0.0,
+            gz: 0.0,
+            t: 1.0,
+        };
+        let mixed = keystroke_sample(vec![key("down", "KeyA", 0.0), motion]);
+        assert!(matches!(
+            mixed.validate(&limits),
+            Err(SampleError::WrongKind {
+                index: 1,
+                kind: "motion",
+                ..
+            })
+        ));
+    }
+
+    #[test]
+    fn auto_repeat_downs_count_as_one_typed_key() {
+        let sample = keystroke_sample(vec![
+            key("down", "KeyA", 0.0),
+            key("down", "KeyA", 30.0),
+            key("up", "KeyA", 60.0),
+            key("down", "KeyB", 80.0),
+            key("up", "KeyB", 90.0),
+        ]);
+        assert!(sample.validate(&SampleLimits::default()).is_ok());
+        assert_eq!(sample.typed_codes(), vec!["KeyA", "KeyB"]);
+    }
+
+    #[test]
+    fn sequence_hash_depends_on_secret_scope_and_codes() {
+        let h = key_sequence_hash(b"k", "alice", ["KeyA", "KeyB"]);
+        assert_eq!(h.len(), 64);
+        assert_eq!(h, key_sequence_hash(b"k", "alice", ["KeyA", "KeyB"]));
+        assert_ne!(h, key_sequence_hash(b"k2", "alice", ["KeyA", "KeyB"]));
+        assert_ne!(h, key_sequence_hash(b"k", "bob", ["KeyA", "KeyB"]));
+        assert_ne!(h, key_sequence_hash(b"k", "alice", ["KeyAKeyB"]));
+    }
+}

@@ -1,0 +1,254 @@
+//! Free-text keystroke features: they work on any text, so a sentence typed today can be
+//! compared with different sentences typed at enrolment.
+//!
+//! The vector is [`AGGREGATE_NAMES`] (rhythm statistics), then the median down-down time of
+//! each digraph in [`DIGRAPHS`], then the median hold of each key in [`KEYS`]. All timings are
+//! seconds. A digraph or key absent from the sample takes the sample's own median flight or
+//! hold, so missing values carry no information instead of a fake zero.
+
+use super::keystrokes::{Keystroke, pair_keys};
+use super::stats::{mean, median, std_dev};
+use super::{FeatureError, MS_PER_S};
+use crate::events::{Modality, Sample};
+
+/// Fewest complete keystrokes a free-text sample must hold.
+pub const MIN_FREE_TEXT_KEYS: usize = 10;
+/// Down-down gaps longer than this are thinking pauses, not rhythm; they only count as pauses.
+pub const PAUSE_S: f64 = 1.0;
+
+/// Names of the aggregate features, in vector order.
+pub const AGGREGATE_NAMES: [&str; 16] = [
+    "key_count_log",
+    "duration_s",
+    "keys_per_s",
+    "hold_mean_s",
+    "hold_std_s",
+    "hold_median_s",
+    "dd_mean_s",
+    "dd_std_s",
+    "dd_median_s",
+    "ud_mean_s",
+    "ud_std_s",
+    "ud_median_s",
+    "dd_coefficient_of_variation",
+    "pause_ratio",
+    "rollover_ratio",
+    "backspace_ratio",
+];
+
+/// Frequent English digraphs (by `KeyboardEvent.code`), `Space` included.
+pub const DIGRAPHS: [(&str, &str); 30] = [
+    ("KeyT", "KeyH"),
+    ("KeyH", "KeyE"),
+    ("KeyI", "KeyN"),
+    ("KeyE", "KeyR"),
+    ("KeyA", "KeyN"),
+    ("KeyR", "KeyE"),
+    ("KeyO", "KeyN"),
+    ("KeyA", "KeyT"),
+    ("KeyE", "KeyN"),
+    ("KeyN", "KeyD"),
+    ("KeyT", "KeyI"),
+    ("KeyE", "KeyS"),
+    ("KeyO", "KeyR"),
+    ("KeyT", "KeyE"),
+    ("KeyO", "KeyU"),
+    ("KeyI", "KeyT"),
+    ("KeyI", "KeyS"),
+    ("KeyN", "KeyG"),
+    ("KeyS", "KeyT"),
+    ("KeyT", "KeyO"),
+    ("KeyE", "Space"),
+    ("Space", "KeyT"),
+    ("KeyS", "Space"),
+    ("KeyD", "Space"),
+    ("Space", "KeyA"),
+    ("KeyT", "Space"),
+    ("Space", "KeyI"),
+    ("KeyO", "Space"),
+    ("Space", "KeyS"),
+    ("KeyN", "Space"),
+];
+
+/// Frequent keys whose median hold is a feature.
+pub const KEYS: [&str; 13] = [
+    "KeyE", "KeyT", "KeyA", "KeyO", "KeyI", "KeyN", "KeyS", "KeyR", "KeyH", "KeyL", "KeyD", "KeyU",
+    "Space",
+];
+
+/// Length of the free-text feature vector.
+pub const FREE_TEXT_LEN: usize = AGGREGATE_NAMES.len() + DIGRAPHS.len() + KEYS.len();
+
+/// Extracts the free-text vector from a validated keystroke sample (unreleased keys ignored).
+pub fn extract(sample: &Sample) -> Result<Vec<f64>, FeatureError> {
+    if sample.modality != Modality::Keystroke {
+        return Err(FeatureError::WrongModality {
+            expected: Modality::Keystroke,
+            found: sample.modality,
+        });
+    }
+    from_keystrokes(&pair_keys(&sample.events).keystrokes)
+}
+
+/// Feature names in vector order.
+pub fn feature_names() -> Vec<String> {
+    let digraphs = DIGRAPHS.iter().map(|(a, b)| format!("dd_median_{a}_{b}"));
+    let keys = KEYS.iter().map(|k| format!("hold_median_{k}"));
+    AGGREGATE_NAMES
+        .iter()
+        .map(|s| s.to_string())
+        .chain(digraphs)
+        .chain(keys)
+        .collect()
+}
+
+/// The vector from keystrokes ordered by key_down.
+pub fn from_keystrokes(keys: &[Keystroke]) -> Result<Vec<f64>, FeatureError> {
+    if keys.len() < MIN_FREE_TEXT_KEYS {
+        return Err(FeatureError::TooFewKeystrokes {
+            found: keys.len(),
+            needed: MIN_FREE_TEXT_KEYS,
+        });
+    }
+    let holds: Vec<f64> = keys
+        .iter()
+        .map(|k| (k.up_ms - k.down_ms) / MS_PER_S)
+        .collect();
+    let pairs: Vec<(&Keystroke, &Keystroke)> = keys.iter().zip(keys.iter().skip(1)).collect();
+    let all_dd: Vec<f64> = pairs
+        .iter()
+        .map(|(a, b)| (b.down_ms - a.down_ms) / MS_PER_S)
+        .collect();
+    // Rhythm statistics ignore thinking pauses, which say more about the text than the typist.
+    let in_rhythm: Vec<usize> = (0..pairs.len()).filter(|&i| all_dd[i] <= PAUSE_S).collect();
+    let dd: Vec<f64> = in_rhythm.iter().map(|&i| all_dd[i]).collect();
+    let ud: Vec<f64> = in_rhythm
+        .iter()
+        .map(|&i| (pairs[i].1.down_ms - pairs[i].0.up_ms) / MS_PER_S)
+        .collect();
+
+    let first_down = keys.first().map_or(0.0, |k| k.down_ms);
+    let last_up = keys.iter().map(|k| k.up_ms).fold(first_down, f64::max);
+    let duration_s = (last_up - first_down) / MS_PER_S;
+    let hold_median = median(&holds).unwrap_or(0.0);
+    let dd_median = median(&dd).unwrap_or(PAUSE_S);
+    let dd_mean = mean(&dd).unwrap_or(PAUSE_S);
+    let dd_std = std_dev(&dd).unwrap_or(0.0);
+    let n = keys.len() as f64;
+    let fraction = |count: usize, of: usize| {
+        if of == 0 {
+            0.0
+        } else {
+            count as f64 / of as f64
+        }
+    };
+
+    let mut features = vec![
+        n.ln(),
+        duration_s,
+        if duration_s > 0.0 {
+            n / duration_s
+        } else {
+            0.0
+        },
+        mean(&holds).unwrap_or(0.0),
+        std_dev(&holds).unwrap_or(0.0),
+        hold_median,
+        dd_mean,
+        dd_std,
+        dd_median,
+        mean(&ud).unwrap_or(0.0),
+        std_dev(&ud).unwrap_or(0.0),
+        median(&ud).unwrap_or(0.0),
+        if dd_mean > 0.0 { dd_std / dd_mean } else { 0.0 },
+        fraction(all_dd.len() - dd.len(), all_dd.len()),
+        fraction(ud.iter().filter(|v| **v < 0.0).count(), ud.len()),
+        fraction(
+            keys.iter().filter(|k| k.code == "Backspace").count(),
+            keys.len(),
+        ),
+    ];
+    for (first, second) in DIGRAPHS {
+        let times: Vec<f64> = in_rhythm
+            .iter()
+            .filter(|&&i| pairs[i].0.code == first && pairs[i].1.code == second)
+            .map(|&i| all_dd[i])
+            .collect();
+        features.push(median(&times).unwrap_or(dd_median));
+    }
+    for key in KEYS {
+        let times: Vec<f64> = keys
+            .iter()
+            .zip(&holds)
+            .filter(|(k, _)| k.code == key)
+            .map(|(_, h)| *h)
+            .collect();
+        features.push(median(&times).unwrap_or(hold_median));
+    }
+    Ok(features)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::events::{DeviceClass, RawEvent};
+    use proptest::prelude::*;
+
+    fn sentence(text: &str, hold_ms: f64, gap_ms: f64, start_ms: f64) -> Sample {
+        let mut events = Vec::new();
+        for (i, c) in text.chars().enumerate() {
+            let code = if c == ' ' {
+                "Space".to_string()
+            } else {
+                format!("Key{}", c.to_ascii_uppercase())
+            };
+            let t = start_ms + i as f64 * gap_ms;
+            events.push(RawEvent::KeyDown {
+                code: code.clone(),
+                t,
+            });
+            events.push(RawEvent::KeyUp {
+                code,
+                t: t + hold_ms,
+            });
+        }
+        events.sort_by(|a, b| a.time_ms().total_cmp(&b.time_ms()));
+        Sample {
+            modality: Modality::Keystroke,
+            device: DeviceClass::Desktop,
+            text_id: None,
+            events,
+        }
+    }
+
+    #[test]
+    fn digraph_and_key_medians_are_found_and_missing_ones_imputed() {
+        let features = extract(&sentence("the then there", 90.0, 150.0, 0.0)).unwrap();
+        assert_eq!(features.len(), FREE_TEXT_LEN);
+        assert_eq!(feature_names().len(), FREE_TEXT_LEN);
+        let th = AGGREGATE_NAMES.len();
+        assert!((features[th] - 0.15).abs() < 1e-12, "th digraph");
+        let hold_e = AGGREGATE_NAMES.len() + DIGRAPHS.len();
+        assert!((features[hold_e] - 0.09).abs() < 1e-12, "hold of KeyE");
+        assert!(features.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn too_short_is_refused() {
+        assert!(matches!(
+            extract(&sentence("hi", 90.0, 150.0, 0.0)),
+            Err(FeatureError::TooFewKeystrokes { found: 2, .. })
+        ));
+    }
+
+    proptest! {
+        #[test]
+        fn finite_and_shift_invariant(hold in 1.0..300.0f64, gap in 1.0..1500.0f64, shift in -1e6..1e6f64) {
+            let a = extract(&sentence("a quick test of the typing", hold, gap, 5000.0)).unwrap();
+            let b = extract(&sentence("a quick test of the typing", hold, gap, 5000.0 + shift)).unwrap();
+            for (x, y) in a.iter().zip(&b) {
+                prop_assert!(x.is_finite() && (x - y).abs() < 1e-6);
+            }
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! k-nearest-neighbour detector on standardised rows, scored by distances in our own struct.
+//!
+//! smartcore's `predict_proba` only has k + 1 levels, too coarse for an ROC, so the score is
+//! continuous: `ln(mean distance to the k nearest negatives) − ln(mean distance to the k
+//! nearest genuine rows)`; with no negatives, minus the genuine distance. Positive means the
+//! row sits closer to the user than to the background population. [`NearestNeighbours::vote`]
+//! is the classic majority vote, kept to check this struct against smartcore's classifier.
+
+use super::transform::StandardScaler;
+use ndarray::{Array2, ArrayView1};
+use serde::{Deserialize, Serialize};
+
+/// Guards the logs when a row coincides with its neighbours.
+const MIN_DISTANCE: f64 = 1e-9;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NearestNeighbours {
+    pub k: usize,
+    pub scaler: StandardScaler,
+    /// Genuine rows, already scaled.
+    pub genuine: Array2<f64>,
+    /// Negative rows, already scaled (may be empty).
+    pub negatives: Array2<f64>,
+}
+
+fn euclidean(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y).powi(2))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// Sorted distances from `row` to every row of `rows` except `skip`.
+fn sorted_distances(rows: &Array2<f64>, row: ArrayView1<f64>, skip: Option<usize>) -> Vec<f64> {
+    let mut d: Vec<f64> = rows
+        .rows()
+        .into_iter()
+        .enumerate()
+        .filter(|(i, _)| Some(*i) != skip)
+        .map(|(_, r)| euclidean(r, row))
+        .collect();
+    d.sort_by(f64::total_cmp);
+    d
+}
+
+fn mean_of_first(distances: &[f64], k: usize) -> f64 {
+    let n = k.min(distances.len()).max(1);
+    (distances.iter().take(n).sum::<f64>() / n as f64).max(MIN_DISTANCE)
+}
+
+impl NearestNeighbours {
+    /// Stores scaled copies of the rows; the scaler is fitted on both sets.
+    pub fn fit(genuine: &Array2<f64>, negatives: &Array2<f64>, k: usize) -> NearestNeighbours {
+        let all = ndarray::concatenate![ndarray::Axis(0), genuine.view(), negatives.view()];
+        let scaler = StandardScaler::fit(&all);
+        NearestNeighbours {
+            k: k.max(1),
+            genuine: scaler.apply(genuine),
+            negatives: scaler.apply(negatives),
+            scaler,
+        }
+    }
+
+    fn similarity_scaled(&self, row: ArrayView1<f64>, skip_genuine: Option<usize>) -> f64 {
+        let genuine = mean_of_first(&sorted_distances(&self.genuine, row, skip_genuine), self.k);
+        if self.negatives.nrows() == 0 {
+            return -genuine;
+        }
+        let negative = mean_of_first(&sorted_distances(&self.negatives, row, None), self.k);
+        negative.ln() - genuine.ln()
+    }
+
+    /// Higher = more like the user.
+    pub fn similarity(&self, row: ArrayView1<f64>) -> f64 {
+        self.similarity_scaled(self.scaler.apply_row(row).view(), None)
+    }
+
+    /// Similarity of each genuine training row with itself left out.
+    pub fn leave_one_out_similarities(&self) -> Vec<f64> {
+        (0..self.genuine.nrows())
+            .map(|i| self.similarity_scaled(self.genuine.row(i), Some(i)))
+            .collect()
+    }
+
+    /// Majority vote of the k nearest stored rows: true = genuine.
+    pub fn vote(&self, row: ArrayView1<f64>) -> bool {
+        let scaled = self.scaler.apply_row(row);
+        let mut labelled: Vec<(f64, bool)> = self
+            .genuine
+            .rows()
+            .into_iter()
+            .map(|r| (euclidean(r, scaled.view()), true))
+            .chain(
+                self.negatives
+                    .rows()
+                    .into_iter()
+                    .map(|r| (euclidean(r, scaled.view()), false)),
+            )
+            .collect();
+        labelled.sort_by(|a, b| a.0.total_cmp(&b.0));
+        let nearest = &labelled[..self.k.min(labelled.len())];
+        2 * nearest.iter().filter(|(_, genuine)| *genuine).count() > nearest.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ndarray::{Array1, Axis};
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+    use smartcore::neighbors::knn_classifier::{KNNClassifier, KNNClassifierParameters};
+
+    fn cloud(rng: &mut StdRng, n: usize, centre: f64) -> Array2<f64> {
+        Array2::from_shape_fn((n, 3), |_| centre + rng.random_range(-1.0..1.0))
+    }
+
+    #[test]
+    fn majority_vote_matches_smartcore_and_similarity_ranks_the_user_first() {
+        let mut rng = StdRng::seed_from_u64(11);
+        let (genuine, negatives) = (cloud(&mut rng, 40, 0.0), cloud(&mut rng, 50, 1.0));
+        let ours = NearestNeighbours::fit(&genuine, &negatives, 5);
+        let x = ndarray::concatenate![Axis(0), ours.genuine.view(), ours.negatives.view()];
+        let y = Array1::from_iter((0..90).map(|i| i32::from(i < 40)));
+        let theirs =
+            KNNClassifier::fit(&x, &y, KNNClassifierParameters::default().with_k(5)).unwrap();
+        let test = cloud(&mut rng, 40, 0.5);
+        let predicted = theirs.predict(&ours.scaler.apply(&test)).unwrap();
+        for (row, label) in test.rows().into_iter().zip(predicted) {
+            assert_eq!(ours.vote(row), label == 1);
+        }
+        let near_user = ours.similarity(ndarray::array![0.0, 0.0, 0.0].view());
+        let near_background = ours.similarity(ndarray::array![1.0, 1.0, 1.0].view());
+        assert!(
+            near_user > 0.0 && near_background < 0.0,
+            "{near_user} {near_background}"
+        );
+        assert_eq!(ours.leave_one_out_similarities().len(), 40);
+    }
+}
