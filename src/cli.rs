@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use crate::accounts::{self, Registration};
 use crate::auth::client::ClientInfo;
 use crate::configuration::Settings;
+use crate::report::{self, Dataset, EvaluateOptions};
 use crate::startup::Application;
 use crate::state::AppState;
 use crate::store;
@@ -37,41 +38,92 @@ pub enum Command {
         #[arg(long)]
         email: Option<String>,
     },
+    /// Measure accuracy (EER) on the public datasets in ../shared/data (or $BEHAVIORAL_AUTH_DATA)
+    /// with the server's own extraction and detectors; prints tables, writes JSON and DET plots.
+    Evaluate {
+        /// Datasets to run (repeatable); all of them by default.
+        #[arg(long = "dataset", value_enum)]
+        datasets: Vec<Dataset>,
+        /// Worker threads.
+        #[arg(long, default_value_t = 2)]
+        threads: usize,
+        /// Output folder for evaluation.json and det-*.svg.
+        #[arg(long, default_value = "evaluation-report")]
+        out: PathBuf,
+        /// Only the first N subjects of CMU and Aalto (a quick pipeline check).
+        #[arg(long)]
+        max_subjects: Option<usize>,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
-    let settings = Settings::load(cli.config.as_deref())?;
-    telemetry::init(&settings.logging);
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
+            let settings = load_settings(cli.config.as_deref())?;
             let application = Application::build(settings).await?;
             application.run_until_stopped().await?;
         }
         Command::Migrate => {
+            let settings = load_settings(cli.config.as_deref())?;
             let db = store::connect(&settings.database).await?;
             store::migrate(&db).await?;
             tracing::info!("migrations applied");
         }
         Command::CreateAdmin { username, email } => {
-            let password = read_password_from_stdin()?;
-            let db = store::connect(&settings.database).await?;
-            store::migrate(&db).await?;
-            let state = AppState::new(settings, db)?;
-            let client = ClientInfo {
-                ip: None,
-                user_agent: Some("behavioral-auth create-admin".into()),
+            let settings = load_settings(cli.config.as_deref())?;
+            create_admin(settings, username, email).await?;
+        }
+        Command::Evaluate {
+            datasets,
+            threads,
+            out,
+            max_subjects,
+        } => {
+            // Offline and CPU-bound: no configuration or database involved.
+            let options = EvaluateOptions {
+                datasets: if datasets.is_empty() {
+                    Dataset::ALL.to_vec()
+                } else {
+                    datasets
+                },
+                threads,
+                out_dir: out,
+                max_subjects,
             };
-            let registration = Registration {
-                username,
-                password,
-                email,
-            };
-            let admin = accounts::register(&state, registration, store::users::ROLE_ADMIN, &client)
-                .await
-                .map_err(|error| anyhow::anyhow!("cannot create the admin: {error}"))?;
-            tracing::info!(user_id = %admin.id, username = %admin.username, "admin created");
+            tokio::task::spawn_blocking(move || report::run(&options)).await??;
         }
     }
+    Ok(())
+}
+
+fn load_settings(path: Option<&std::path::Path>) -> anyhow::Result<Settings> {
+    let settings = Settings::load(path)?;
+    telemetry::init(&settings.logging);
+    Ok(settings)
+}
+
+async fn create_admin(
+    settings: Settings,
+    username: String,
+    email: Option<String>,
+) -> anyhow::Result<()> {
+    let password = read_password_from_stdin()?;
+    let db = store::connect(&settings.database).await?;
+    store::migrate(&db).await?;
+    let state = AppState::new(settings, db)?;
+    let client = ClientInfo {
+        ip: None,
+        user_agent: Some("behavioral-auth create-admin".into()),
+    };
+    let registration = Registration {
+        username,
+        password,
+        email,
+    };
+    let admin = accounts::register(&state, registration, store::users::ROLE_ADMIN, &client)
+        .await
+        .map_err(|error| anyhow::anyhow!("cannot create the admin: {error}"))?;
+    tracing::info!(user_id = %admin.id, username = %admin.username, "admin created");
     Ok(())
 }
 

@@ -48,6 +48,7 @@ pub mod features;
 pub mod metrics;
 pub mod openapi;
 pub mod rate_limit;
+pub mod report;
 pub mod routes;
 pub mod scoring;
 pub mod startup;

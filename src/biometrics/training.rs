@@ -34,6 +34,21 @@ pub fn required_samples(
     }
 }
 
+/// The detector configuration measured best for the profile's kind of data (see
+/// `behavioral-auth evaluate`): fixed text and free text have presets; touch and motion
+/// features are not timings, so they get no log transform and no recency window.
+pub fn model_config(profile_key: &str) -> ModelConfig {
+    if profile_key.starts_with("keystroke/") {
+        if profile_key.ends_with("/*") {
+            ModelConfig::free_text()
+        } else {
+            ModelConfig::fixed_text()
+        }
+    } else {
+        ModelConfig::strokes()
+    }
+}
+
 /// Feature rows of stored samples (a touch sample holds several strokes).
 pub fn rows_of(samples: &[StoredSample]) -> Vec<Vec<f64>> {
     samples
@@ -93,8 +108,9 @@ pub async fn train_profile(
     let negative_matrix = matrix(&negatives, columns)?;
 
     let started = std::time::Instant::now();
+    let config = model_config(profile_key);
     let model = tokio::task::spawn_blocking(move || {
-        UserModel::train(&genuine_matrix, &negative_matrix, &ModelConfig::default())
+        UserModel::train(&genuine_matrix, &negative_matrix, &config)
     })
     .await
     .map_err(ApiError::internal)?

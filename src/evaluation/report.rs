@@ -2,7 +2,7 @@
 //! error computation they share.
 
 use super::EvaluationError;
-use crate::scoring::metrics::{eer, zero_miss_false_reject_rate};
+use crate::scoring::metrics::{OperatingPoint, det_points, eer, zero_miss_false_reject_rate};
 use crate::scoring::model::{ScoreBreakdown, UserModel};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -16,6 +16,12 @@ pub struct SubjectResult {
     pub subject: String,
     pub eer: [Option<f64>; 5],
     pub zero_miss_false_reject_rate: [Option<f64>; 5],
+    /// Fused scores of the genuine attempts (for the pooled DET curve; not serialised).
+    #[serde(skip)]
+    pub fused_genuine: Vec<f64>,
+    /// Fused scores of the impostor attempts.
+    #[serde(skip)]
+    pub fused_impostor: Vec<f64>,
 }
 
 /// Mean and sample SD over subjects for one detector.
@@ -33,6 +39,27 @@ pub struct ProtocolResult {
     pub protocol: String,
     pub summaries: Vec<DetectorSummary>,
     pub per_subject: Vec<SubjectResult>,
+    /// DET curve of the fused score, every subject's attempts pooled (thinned).
+    #[serde(default)]
+    pub det: Vec<OperatingPoint>,
+}
+
+/// Most points kept on a DET curve.
+const MAX_DET_POINTS: usize = 400;
+
+/// The pooled DET curve of the fused scores, thinned evenly to [`MAX_DET_POINTS`].
+fn pooled_det(per_subject: &[SubjectResult]) -> Vec<OperatingPoint> {
+    let genuine: Vec<f64> = per_subject
+        .iter()
+        .flat_map(|s| s.fused_genuine.iter().copied())
+        .collect();
+    let impostor: Vec<f64> = per_subject
+        .iter()
+        .flat_map(|s| s.fused_impostor.iter().copied())
+        .collect();
+    let points = det_points(&genuine, &impostor);
+    let step = points.len().div_ceil(MAX_DET_POINTS).max(1);
+    points.into_iter().step_by(step).collect()
 }
 
 /// The four scores of a breakdown, `None` for untrained detectors.
@@ -79,6 +106,8 @@ pub fn subject_result(
         subject: subject.to_string(),
         eer: [None; 5],
         zero_miss_false_reject_rate: [None; 5],
+        fused_genuine: column(genuine, 0),
+        fused_impostor: column(impostor, 0),
     };
     for d in 0..DETECTORS.len() {
         let (g, i) = (column(genuine, d), column(impostor, d));
@@ -122,6 +151,7 @@ pub fn summarise(protocol: &str, per_subject: Vec<SubjectResult>) -> ProtocolRes
     ProtocolResult {
         protocol: protocol.to_string(),
         summaries,
+        det: pooled_det(&per_subject),
         per_subject,
     }
 }
@@ -136,6 +166,14 @@ pub fn average_runs(subject: &str, runs: &[SubjectResult]) -> SubjectResult {
         subject: subject.to_string(),
         eer: [None; 5],
         zero_miss_false_reject_rate: [None; 5],
+        fused_genuine: runs
+            .iter()
+            .flat_map(|r| r.fused_genuine.iter().copied())
+            .collect(),
+        fused_impostor: runs
+            .iter()
+            .flat_map(|r| r.fused_impostor.iter().copied())
+            .collect(),
     };
     for d in 0..DETECTORS.len() {
         out.eer[d] = mean(&|r: &SubjectResult| r.eer[d]);

@@ -44,7 +44,7 @@ pub(crate) const MS_PER_S: f64 = 1000.0;
 
 #[cfg(test)]
 mod tests {
-    use crate::events::{DeviceClass, Modality, RawEvent, Sample, SampleLimits};
+    use crate::events::{DeviceClass, Modality, RawEvent, Sample, SampleError, SampleLimits};
     use crate::features::{fixed_text, free_text, motion, quality, touch};
     use proptest::prelude::*;
 
@@ -124,6 +124,43 @@ mod tests {
                 if let Ok(f) = free { prop_assert!(finite(&f)); }
                 if let Ok(s) = strokes { prop_assert!(s.iter().all(|f| finite(f))); }
                 if let Ok(f) = window { prop_assert!(finite(&f)); }
+            }
+        }
+
+        /// Corrupting a valid typed sequence — a release of a key never pressed, or a time
+        /// earlier than the one before it — is always refused, at the corrupted event.
+        #[test]
+        fn corrupted_sequences_are_refused(
+            gaps in prop::collection::vec(1.0..300.0f64, 2..20),
+            position in any::<prop::sample::Index>(),
+            orphan in any::<bool>(),
+        ) {
+            let mut events = Vec::new();
+            let mut t = 0.0;
+            for (i, gap) in gaps.iter().enumerate() {
+                events.push(RawEvent::KeyDown { code: format!("Key{i}"), t });
+                events.push(RawEvent::KeyUp { code: format!("Key{i}"), t: t + gap / 2.0 });
+                t += gap;
+            }
+            let sample = |events: Vec<RawEvent>| Sample { modality: Modality::Keystroke, device: DeviceClass::Desktop, text_id: None, events };
+            prop_assert!(sample(events.clone()).validate(&SampleLimits::default()).is_ok());
+            let at = position.index(events.len());
+            if orphan {
+                let time = events[at].time_ms();
+                events.insert(at, RawEvent::KeyUp { code: "KeyZ".into(), t: time });
+                let refused = sample(events).validate(&SampleLimits::default());
+                let refused_here = matches!(refused, Err(SampleError::KeyUpWithoutKeyDown { index, .. }) if index == at);
+                prop_assert!(refused_here, "{:?}", refused);
+            } else {
+                let at = at.max(1);
+                let earlier = events[at - 1].time_ms() - 1.0;
+                match &mut events[at] {
+                    RawEvent::KeyDown { t, .. } | RawEvent::KeyUp { t, .. } => *t = earlier,
+                    _ => {}
+                }
+                let refused = sample(events).validate(&SampleLimits::default());
+                let refused_here = matches!(refused, Err(SampleError::TimeWentBackwards { index, .. }) if index == at);
+                prop_assert!(refused_here, "{:?}", refused);
             }
         }
     }

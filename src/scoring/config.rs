@@ -100,6 +100,17 @@ impl ModelConfig {
         ModelConfig::default()
     }
 
+    /// Touch strokes and motion windows: not timings (values can be negative, so no log
+    /// transform) and without typing's practice drift (no recency window).
+    pub fn strokes() -> ModelConfig {
+        ModelConfig {
+            log_offset: None,
+            recent_genuine: None,
+            svm_recent_genuine: None,
+            ..ModelConfig::fixed_text()
+        }
+    }
+
     /// Free text, where enrolment is a handful of sentences: five genuine rows cannot
     /// estimate a spread, so every detector is normalised on held-out negatives, and KNN
     /// joins the fusion.

@@ -124,3 +124,55 @@ fn the_server_serves_on_port_and_stops_cleanly_on_sigterm() {
     };
     assert!(status.success(), "a clean exit after SIGTERM: {status}");
 }
+
+#[test]
+fn evaluate_runs_the_cmu_protocols_end_to_end_and_writes_its_report() {
+    let folder = tempfile::tempdir().unwrap();
+    let out = folder.path().join("report");
+    let output = Command::new(BINARY)
+        .args([
+            "evaluate",
+            "--dataset",
+            "cmu",
+            "--max-subjects",
+            "6",
+            "--out",
+        ])
+        .arg(&out)
+        .output()
+        .expect("run the binary");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("mean EER"), "{stdout}");
+    assert!(
+        stdout.contains("Scaled Manhattan"),
+        "the paper's figures beside ours: {stdout}"
+    );
+
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("evaluation.json")).unwrap())
+            .unwrap();
+    let results = report["results"].as_array().expect("results");
+    assert_eq!(results.len(), 2, "genuine-only and background protocols");
+    for result in results {
+        let fused = &result[1]["summaries"][0];
+        assert_eq!(fused["detector"], "fused");
+        assert_eq!(fused["subjects"], 6);
+        let eer = fused["mean_eer"].as_f64().unwrap();
+        assert!(
+            (0.0..0.3).contains(&eer),
+            "a working detector on CMU: {eer}"
+        );
+        assert!(
+            result[1]["det"]
+                .as_array()
+                .is_some_and(|points| points.len() > 10)
+        );
+    }
+    let svg = std::fs::read_to_string(out.join("det-cmu.svg")).unwrap();
+    assert_eq!(svg.matches("<polyline").count(), 2);
+}
