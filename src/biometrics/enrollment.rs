@@ -40,12 +40,8 @@ pub async fn check_enrolled_sequence(
         return Ok(());
     };
     let enrolled =
-        store::biometric_samples::for_profile(&state.db, user_id, profile_key, LABEL_GENUINE)
-            .await?;
-    match enrolled
-        .first()
-        .and_then(|sample| sample.sequence_hash.as_deref())
-    {
+        store::biometric_samples::enrolled_sequence_hash(&state.db, user_id, profile_key).await?;
+    match enrolled.as_deref() {
         Some(enrolled_hash) => check_sequence(enrolled_hash, candidate).map_err(|_| {
             ApiError::SequenceMismatch(
                 "the typed key sequence does not match the enrolled text for this text_id".into(),

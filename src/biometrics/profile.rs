@@ -117,15 +117,18 @@ pub struct ExportedSample {
     pub created_at: DateTime<Utc>,
 }
 
+/// A model's description. The model itself is not exported to its user: its SVM support
+/// vectors and KNN rows include other users' (scaled) samples from the background
+/// population. It can be rebuilt from the exported samples.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ExportedModel {
     pub profile_key: String,
     pub version: i32,
     pub threshold: f64,
     pub estimated_eer: Option<f64>,
+    pub genuine_count: i32,
+    pub negative_count: i32,
     pub trained_at: DateTime<Utc>,
-    /// The complete model (detectors, normalisation, threshold).
-    pub model: serde_json::Value,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -161,8 +164,9 @@ pub async fn export(state: &AppState, user_id: Uuid) -> Result<ProfileExport, Ap
                 version: model.version,
                 threshold: model.threshold,
                 estimated_eer: model.estimated_eer,
+                genuine_count: model.genuine_count,
+                negative_count: model.negative_count,
                 trained_at: model.trained_at,
-                model: model.model,
             })
             .collect(),
     })

@@ -148,3 +148,20 @@ pub async fn count_source<C: ConnectionTrait>(
         .count(db)
         .await
 }
+
+/// The key-sequence hash of the profile's first genuine sample: the sequence every later
+/// fixed-text sample must repeat.
+pub async fn enrolled_sequence_hash<C: ConnectionTrait>(
+    db: &C,
+    user_id: Uuid,
+    profile_key: &str,
+) -> Result<Option<String>, DbErr> {
+    Ok(biometric_samples::Entity::find()
+        .filter(biometric_samples::Column::UserId.eq(user_id))
+        .filter(biometric_samples::Column::ProfileKey.eq(profile_key))
+        .filter(biometric_samples::Column::Label.eq(LABEL_GENUINE))
+        .order_by_asc(biometric_samples::Column::Id)
+        .one(db)
+        .await?
+        .and_then(|sample| sample.sequence_hash))
+}
