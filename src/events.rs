@@ -180,6 +180,10 @@ pub struct Sample {
     /// Identifies the fixed text (e.g. "password") when there is one; `None` for free text.
     #[serde(default)]
     pub text_id: Option<String>,
+    /// Length of the text the input field ended with, when the client knows it: more
+    /// characters than key presses means pasted or autofilled input (lowers the quality).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typed_chars: Option<usize>,
     pub events: Vec<RawEvent>,
 }
 
@@ -343,6 +347,7 @@ mod tests {
             modality: Modality::Keystroke,
             device: DeviceClass::Desktop,
             text_id: None,
+            typed_chars: None,
             events,
         }
     }

@@ -56,7 +56,9 @@ pub fn extract(
         ));
     }
     let quality = match sample.modality {
-        Modality::Keystroke => keystroke_quality(sample, None, &QualityPolicy::default()),
+        Modality::Keystroke => {
+            keystroke_quality(sample, sample.typed_chars, &QualityPolicy::default())
+        }
         Modality::Touch | Modality::Motion => QualityReport {
             score: 1.0,
             issues: Vec::new(),

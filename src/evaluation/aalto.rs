@@ -110,6 +110,7 @@ pub fn load_samples(path: &Path) -> Result<Vec<Sample>, EvaluationError> {
                     modality: Modality::Keystroke,
                     device: DeviceClass::Desktop,
                     text_id: None,
+                    typed_chars: None,
                     events,
                 },
             ))

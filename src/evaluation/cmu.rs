@@ -95,6 +95,7 @@ pub fn to_sample(row: &CmuRow) -> Sample {
         modality: Modality::Keystroke,
         device: DeviceClass::Desktop,
         text_id: Some("cmu".into()),
+        typed_chars: None,
         events,
     }
 }

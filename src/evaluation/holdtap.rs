@@ -51,6 +51,7 @@ pub fn to_sample(row: &[f64]) -> Sample {
         modality: Modality::Keystroke,
         device: DeviceClass::Mobile,
         text_id: Some("holdtap".into()),
+        typed_chars: None,
         events,
     }
 }

@@ -123,6 +123,7 @@ mod tests {
             modality: Modality::Keystroke,
             device: DeviceClass::Desktop,
             text_id: Some("pw".into()),
+            typed_chars: None,
             events,
         }
     }

@@ -217,6 +217,7 @@ mod tests {
             modality: Modality::Keystroke,
             device: DeviceClass::Desktop,
             text_id: None,
+            typed_chars: None,
             events,
         }
     }

@@ -95,6 +95,7 @@ mod tests {
             modality: Modality::Motion,
             device: DeviceClass::Mobile,
             text_id: None,
+            typed_chars: None,
             events,
         };
         let f = extract_window(&sample).unwrap();

@@ -246,6 +246,7 @@ mod tests {
             modality: Modality::Touch,
             device: DeviceClass::Mobile,
             text_id: None,
+            typed_chars: None,
             events,
         };
         let strokes = extract_strokes(&sample).unwrap();

@@ -374,6 +374,18 @@ async fn bad_samples_are_refused_with_a_reason(backend: Backend) {
         assert!(message.contains(expected), "{name}: {message}");
     }
 
+    let mut pasted = sample_of(&cmu_rows("s013")[0], "phrase");
+    pasted["typed_chars"] = json!(40);
+    let (status, body) = post_sample(&app, path, &token, &pasted).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(
+        body["message"]
+            .as_str()
+            .unwrap()
+            .contains("pasted or autofilled"),
+        "{body}"
+    );
+
     enrol(&app, &token, "s013", "phrase", 5).await;
     let mut other_text = sample_of(&cmu_rows("s013")[10], "phrase");
     other_text["events"][0]["code"] = json!("KeyZ");
