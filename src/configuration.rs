@@ -96,6 +96,8 @@ pub struct BiometricSettings {
     pub deny_below: f64,
     pub adapt: bool,
     pub adapt_min_score: f64,
+    pub default_threshold: f64,
+    pub target_false_reject_rate: f64,
     pub max_adapted_samples: u64,
     pub retrain_every_adapted: u64,
     pub model_cache_capacity: u64,

@@ -108,7 +108,10 @@ pub async fn train_profile(
     let negative_matrix = matrix(&negatives, columns)?;
 
     let started = std::time::Instant::now();
-    let config = model_config(profile_key);
+    let mut config = model_config(profile_key);
+    config.default_threshold = settings.default_threshold;
+    config.target_false_reject_rate =
+        (settings.target_false_reject_rate > 0.0).then_some(settings.target_false_reject_rate);
     let model = tokio::task::spawn_blocking(move || {
         UserModel::train(&genuine_matrix, &negative_matrix, &config)
     })

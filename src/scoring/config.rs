@@ -49,6 +49,9 @@ pub struct ModelConfig {
     pub min_genuine_for_calibration: usize,
     /// With no held-out negatives, the threshold rejects this share of genuine attempts.
     pub fallback_false_reject_rate: f64,
+    /// The operating point to calibrate to: `None` = the user's estimated equal-error point
+    /// (needs held-out negatives), `Some(r)` = reject share `r` of the user's own attempts.
+    pub target_false_reject_rate: Option<f64>,
     /// Distance detectors use only the most recent N genuine rows (typing drifts with
     /// practice, so old enrolments mislead); `None` = all.
     pub recent_genuine: Option<usize>,
@@ -74,6 +77,7 @@ impl Default for ModelConfig {
             default_threshold: 0.5,
             min_genuine_for_calibration: 10,
             fallback_false_reject_rate: 0.05,
+            target_false_reject_rate: None,
             recent_genuine: Some(40),
             svm_recent_genuine: Some(60),
             normalisation: ScoreNormalisation::GenuineOutOfSample,

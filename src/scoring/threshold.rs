@@ -54,7 +54,8 @@ pub fn calibrate(genuine: &[f64], negatives: &[f64], config: &ModelConfig) -> Th
             source: ThresholdSource::GlobalDefault,
         };
     }
-    if negatives.len() >= MIN_CALIBRATION_NEGATIVES
+    if config.target_false_reject_rate.is_none()
+        && negatives.len() >= MIN_CALIBRATION_NEGATIVES
         && let Some((eer, value)) = eer_with_threshold(genuine, negatives)
     {
         return Threshold {
@@ -62,7 +63,10 @@ pub fn calibrate(genuine: &[f64], negatives: &[f64], config: &ModelConfig) -> Th
             source: ThresholdSource::EstimatedEer { eer },
         };
     }
-    let rate = config.fallback_false_reject_rate.clamp(0.0, 1.0);
+    let rate = config
+        .target_false_reject_rate
+        .unwrap_or(config.fallback_false_reject_rate)
+        .clamp(0.0, 1.0);
     match quantile(genuine, rate) {
         Some(value) => Threshold {
             value,
@@ -74,5 +78,61 @@ pub fn calibrate(genuine: &[f64], negatives: &[f64], config: &ModelConfig) -> Th
             value: config.default_threshold,
             source: ThresholdSource::GlobalDefault,
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spread(from: f64, to: f64, n: usize) -> Vec<f64> {
+        (0..n)
+            .map(|i| from + (to - from) * i as f64 / (n - 1) as f64)
+            .collect()
+    }
+
+    #[test]
+    fn the_default_target_is_the_equal_error_point_and_a_set_rate_overrides_it() {
+        let genuine = spread(0.4, 1.0, 50);
+        let negatives = spread(0.0, 0.6, 50);
+        let config = ModelConfig::default();
+        let at_eer = calibrate(&genuine, &negatives, &config);
+        assert!(
+            matches!(at_eer.source, ThresholdSource::EstimatedEer { .. }),
+            "{at_eer:?}"
+        );
+        assert!((at_eer.value - 0.5).abs() < 0.02, "{at_eer:?}");
+
+        let strict = ModelConfig {
+            target_false_reject_rate: Some(0.02),
+            ..config
+        };
+        let lenient = calibrate(&genuine, &negatives, &strict);
+        assert_eq!(
+            lenient.source,
+            ThresholdSource::GenuineQuantile {
+                false_reject_rate: 0.02
+            }
+        );
+        assert!(
+            lenient.value < at_eer.value,
+            "fewer rejections of the user: a lower bar"
+        );
+    }
+
+    #[test]
+    fn too_little_data_keeps_the_global_default() {
+        let config = ModelConfig {
+            default_threshold: 0.42,
+            ..ModelConfig::default()
+        };
+        let threshold = calibrate(&[0.9, 0.8], &[], &config);
+        assert_eq!(
+            threshold,
+            Threshold {
+                value: 0.42,
+                source: ThresholdSource::GlobalDefault
+            }
+        );
     }
 }
