@@ -12,7 +12,7 @@ use crate::features::fixed_text::check_sequence;
 use crate::features::quality::QualityReport;
 use crate::state::AppState;
 use crate::store;
-use crate::store::biometric_samples::{LABEL_GENUINE, NewSample};
+use crate::store::biometric_samples::{LABEL_GENUINE, NewSample, StoredSample};
 
 use super::extraction::{Extracted, extract};
 use super::training::required_samples;
@@ -51,6 +51,34 @@ pub async fn check_enrolled_sequence(
     }
 }
 
+/// Stores an extracted sample as the account holder's; `source` is `enrollment` or
+/// `adaptation`.
+pub async fn store_genuine(
+    state: &AppState,
+    user_id: Uuid,
+    profile_key: &str,
+    sample: &Sample,
+    extracted: &Extracted,
+    source: &'static str,
+) -> Result<StoredSample, ApiError> {
+    Ok(store::biometric_samples::insert(
+        &state.db,
+        NewSample {
+            user_id,
+            profile_key: profile_key.to_owned(),
+            modality: modality_name(sample.modality),
+            device: device_name(sample.device),
+            text_id: sample.text_id.clone(),
+            sequence_hash: extracted.sequence_hash.clone(),
+            features: json!(extracted.rows),
+            quality: extracted.quality.score,
+            label: LABEL_GENUINE,
+            source,
+        },
+    )
+    .await?)
+}
+
 #[tracing::instrument(skip(state, sample), fields(profile_key))]
 pub async fn enroll(
     state: &Arc<AppState>,
@@ -77,22 +105,7 @@ pub async fn enroll(
     }
     check_enrolled_sequence(state, user_id, &key, &extracted).await?;
 
-    let stored = store::biometric_samples::insert(
-        &state.db,
-        NewSample {
-            user_id,
-            profile_key: key.clone(),
-            modality: modality_name(sample.modality),
-            device: device_name(sample.device),
-            text_id: sample.text_id.clone(),
-            sequence_hash: extracted.sequence_hash.clone(),
-            features: json!(extracted.rows),
-            quality: extracted.quality.score,
-            label: LABEL_GENUINE,
-            source: "enrollment",
-        },
-    )
-    .await?;
+    let stored = store_genuine(state, user_id, &key, sample, &extracted, "enrollment").await?;
     let enrolled =
         store::biometric_samples::count_for_profile(&state.db, user_id, &key, LABEL_GENUINE)
             .await?;

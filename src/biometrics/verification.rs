@@ -4,7 +4,6 @@
 use std::sync::Arc;
 
 use serde::Serialize;
-use serde_json::json;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
@@ -14,13 +13,13 @@ use crate::features::quality::QualityReport;
 use crate::scoring::model::ScoreBreakdown;
 use crate::state::AppState;
 use crate::store;
-use crate::store::biometric_samples::{LABEL_GENUINE, NewSample};
+use crate::store::biometric_samples::LABEL_GENUINE;
 use crate::store::biometric_verifications::NewVerification;
 
-use super::enrollment::check_enrolled_sequence;
+use super::enrollment::{check_enrolled_sequence, store_genuine};
 use super::extraction::extract;
+use super::profile_key;
 use super::training::required_samples;
-use super::{device_name, modality_name, profile_key};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -156,22 +155,8 @@ pub async fn verify(
         let adapted_so_far =
             store::biometric_samples::count_source(&state.db, user_id, &key, "adaptation").await?;
         if adapted_so_far < settings.max_adapted_samples {
-            let stored = store::biometric_samples::insert(
-                &state.db,
-                NewSample {
-                    user_id,
-                    profile_key: key.clone(),
-                    modality: modality_name(sample.modality),
-                    device: device_name(sample.device),
-                    text_id: sample.text_id.clone(),
-                    sequence_hash: extracted.sequence_hash.clone(),
-                    features: json!(extracted.rows),
-                    quality: extracted.quality.score,
-                    label: LABEL_GENUINE,
-                    source: "adaptation",
-                },
-            )
-            .await?;
+            let stored =
+                store_genuine(state, user_id, &key, sample, &extracted, "adaptation").await?;
             sample_id = Some(stored.id);
             adapted = true;
             if (adapted_so_far + 1).is_multiple_of(settings.retrain_every_adapted.max(1)) {
