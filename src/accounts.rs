@@ -4,13 +4,15 @@
 //! Lockout counters are updated with compare-and-set on the user row (see
 //! `store::users::compare_and_set_lock_state`), so concurrent failures on one account, in one
 //! process or several, are each counted exactly once, and the lockout row and security event
-//! are committed in the same transaction as the state change that caused them.
+//! are committed in the same transaction as the state change that caused them — and so are
+//! the alerts a lockout sends (`alerts::enqueue_for_event`, the transactional outbox).
 
 use chrono::Utc;
 use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::alerts::{self, AlertEvent};
 use crate::auth::client::ClientInfo;
 use crate::auth::lockout_policy::{FailureOutcome, LockState};
 use crate::auth::password::check_strength;
@@ -318,6 +320,22 @@ pub async fn record_password_failure(
         }
         if let FailureOutcome::Locked(_, lock) = &outcome {
             store::lockouts::insert(&txn, user_id, now, lock, "password_failures").await?;
+            let details = json!({
+                "reason": "password_failures",
+                "sequence": lock.sequence,
+                "locked_until": lock.until,
+                "permanent": lock.until.is_none(),
+            });
+            alerts::enqueue_for_event(
+                &txn,
+                &AlertEvent {
+                    event_type: EventType::Lockout,
+                    user_id: Some(user_id),
+                    occurred_at: now,
+                    details: &details,
+                },
+            )
+            .await?;
             store::security_events::record(
                 &txn,
                 NewSecurityEvent {
@@ -325,18 +343,14 @@ pub async fn record_password_failure(
                     user_id: Some(user_id),
                     actor_id: None,
                     client: None,
-                    details: json!({
-                        "reason": "password_failures",
-                        "sequence": lock.sequence,
-                        "locked_until": lock.until,
-                        "permanent": lock.until.is_none(),
-                    }),
+                    details,
                 },
             )
             .await?;
         }
         txn.commit().await?;
         if matches!(outcome, FailureOutcome::Locked(..)) {
+            state.wake_notifier();
             state.metrics.lockout();
             tracing::warn!(%user_id, "account locked after repeated password failures");
         }

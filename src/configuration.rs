@@ -26,6 +26,8 @@ pub struct Settings {
     pub lockout: LockoutSettings,
     pub rate_limit: RateLimitSettings,
     pub biometrics: BiometricSettings,
+    pub notifier: NotifierSettings,
+    pub smtp: SmtpSettings,
     pub logging: LoggingSettings,
 }
 
@@ -94,14 +96,49 @@ pub struct BiometricSettings {
     pub max_body_bytes: usize,
     pub max_background: u64,
     pub deny_below: f64,
-    pub adapt: bool,
-    pub adapt_min_score: f64,
     pub default_threshold: f64,
     pub target_false_reject_rate: f64,
+    pub adapt: bool,
+    pub adapt_min_score: f64,
     pub max_adapted_samples: u64,
     pub retrain_every_adapted: u64,
     pub model_cache_capacity: u64,
     pub model_cache_ttl_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct NotifierSettings {
+    pub enabled: bool,
+    pub poll_interval_ms: u64,
+    pub batch_size: u64,
+    pub max_attempts: u32,
+    pub backoff_base_ms: u64,
+    pub backoff_max_ms: u64,
+    pub lease_secs: u64,
+    pub request_timeout_ms: u64,
+    pub allow_private_targets: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SmtpTls {
+    /// Plain SMTP (a local relay, or tests).
+    None,
+    /// Plain connection upgraded with STARTTLS (required).
+    Starttls,
+    /// TLS from the first byte (SMTPS).
+    Tls,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    pub tls: SmtpTls,
+    pub username: Option<String>,
+    pub password: Option<String>,
+    pub from: String,
+    pub timeout_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -189,6 +226,11 @@ impl Settings {
                 "biometrics.min_enrollments and min_enrollments_other must be at least 2".into(),
             ));
         }
+        if self.notifier.max_attempts == 0 || self.notifier.poll_interval_ms == 0 {
+            return Err(ConfigError::Invalid(
+                "notifier.max_attempts and notifier.poll_interval_ms must be at least 1".into(),
+            ));
+        }
         if self.app.environment == AppEnvironment::Production {
             let builtin = builtin_jwt_secrets()?;
             for (kid, secret) in &auth.jwt_keys {
@@ -232,6 +274,15 @@ fn builtin_jwt_secrets() -> Result<Vec<String>, ConfigError> {
 impl ServerSettings {
     pub fn shutdown_timeout(&self) -> Duration {
         Duration::from_secs(self.shutdown_timeout_secs)
+    }
+}
+
+impl NotifierSettings {
+    pub fn poll_interval(&self) -> Duration {
+        Duration::from_millis(self.poll_interval_ms)
+    }
+    pub fn request_timeout(&self) -> Duration {
+        Duration::from_millis(self.request_timeout_ms)
     }
 }
 

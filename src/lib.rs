@@ -11,16 +11,22 @@
 //!                   │
 //!                routes/             thin REST handlers, one file per area
 //!                   │                  health (health, ready, metrics), auth (register,
-//!                   │                  login, logout), me, admin (users, unlock, events)
-//!                accounts            account flows: register, login + lockout, logout, unlock
-//!                   │
+//!                   │                  login, logout), me, admin (users, unlock, events),
+//!                   │                  admin_webhooks (subscriptions, deliveries)
+//!                accounts, webhooks  flows: register, login + lockout, logout, unlock;
+//!                   │                  webhook subscriptions (SSRF guard, signing)
+//!                alerts              which emails/webhooks an event queues (outbox, in the
+//!                   │                  event's own transaction)
+//!                actors/notifier ─ delivery   leases due alerts, sends them (SMTP via lettre,
+//!                   │                           signed webhooks via awc), retries, logs
 //!   ┌───────────────┼──────────────────────────────┐
 //! auth/           store/                     configuration, error, metrics,
 //!  password        the only sea-orm user:     openapi, state, telemetry
 //!  tokens          users, login_attempts,
 //!  lockout_policy  lockouts, security_events,
-//!  extractor       revoked_tokens
-//!  client            (over the `entity` crate; schema in `migration`)
+//!  extractor       revoked_tokens, alerts,
+//!  client          webhooks
+//!                    (over the `entity` crate; schema in `migration`)
 //! ```
 //!
 //! - [`configuration`]: layered settings (`config/default.toml`, `--config`, `APP__*`, `PORT`,
@@ -32,15 +38,20 @@
 //! - [`auth`]: argon2id passwords, JWT access tokens with key rotation, the pure lockout
 //!   policy, and the extractors that authenticate requests.
 //! - [`store`]: plain `async fn(db, ..)` per table; nothing else builds queries.
+//! - [`alerts`]: the outbox rows a security event produces; [`actors::notifier`] delivers them
+//!   through [`delivery`]; [`webhooks`]: subscriptions, signatures and the SSRF guard.
 //! - [`rate_limit`]: per-IP limit on the auth endpoints (429).
 //! - [`error`]: the one `{code, message}` error body; [`metrics`]: Prometheus;
 //!   [`telemetry`]: tracing.
 
 pub mod accounts;
+pub mod actors;
+pub mod alerts;
 pub mod auth;
 pub mod biometrics;
 pub mod cli;
 pub mod configuration;
+pub mod delivery;
 pub mod error;
 pub mod evaluation;
 pub mod events;
@@ -55,3 +66,4 @@ pub mod startup;
 pub mod state;
 pub mod store;
 pub mod telemetry;
+pub mod webhooks;

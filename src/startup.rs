@@ -1,10 +1,11 @@
-//! Wiring: `Application::build` connects the database, applies migrations, binds the listener
-//! and assembles the HTTP app; `run_until_stopped` serves until SIGTERM/SIGINT (graceful:
-//! in-flight requests get `server.shutdown_timeout_secs` to finish). Tests build with port 0
-//! and their own database.
+//! Wiring: `Application::build` connects the database, applies migrations, binds the listener,
+//! starts the notifier actor and assembles the HTTP app; `run_until_stopped` serves until
+//! SIGTERM/SIGINT (graceful: in-flight requests get `server.shutdown_timeout_secs` to finish),
+//! then stops the notifier. Tests build with port 0 and their own database.
 
 use std::net::TcpListener;
 
+use actix::{Actor, Addr};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpServer, web};
@@ -13,6 +14,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::actors::notifier::{Notifier, Shutdown};
 use crate::configuration::Settings;
 use crate::error;
 use crate::metrics::track_requests;
@@ -28,6 +30,8 @@ pub const OPENAPI_PATH: &str = "/api-docs/openapi.json";
 pub struct Application {
     port: u16,
     server: Server,
+    /// Stopped after the server, while the runtime still runs.
+    notifier: Option<Addr<Notifier>>,
 }
 
 impl Application {
@@ -43,10 +47,22 @@ impl Application {
                 )
             })?;
         let port = listener.local_addr()?.port();
-        let state = web::Data::new(AppState::new(settings, db)?);
+        // The notifier runs on this (the main) arbiter for as long as the system does.
+        let notifier = if settings.notifier.enabled {
+            let notifier = Notifier::new(db.clone(), settings.notifier.clone(), &settings.smtp)?;
+            Some(notifier.start())
+        } else {
+            None
+        };
+        let wake = notifier.clone().map(Addr::recipient);
+        let state = web::Data::new(AppState::new(settings, db)?.with_notifier(wake));
         let server = serve(listener, state)?;
         tracing::info!(port, "behavioral-auth listening");
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            notifier,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -54,7 +70,11 @@ impl Application {
     }
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        if let Some(notifier) = self.notifier {
+            let _ = notifier.send(Shutdown).await;
+        }
+        served
     }
 }
 

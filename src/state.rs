@@ -4,8 +4,10 @@
 
 use std::sync::Arc;
 
+use actix::Recipient;
 use sea_orm::DatabaseConnection;
 
+use crate::actors::notifier::Wake;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenService;
 use crate::biometrics::models::ModelCache;
@@ -23,6 +25,8 @@ pub struct AppState {
     pub auth_rate_limiter: AuthRateLimiter,
     pub models: ModelCache,
     pub training: TrainingQueue,
+    /// Wakes the notifier after new alerts are committed; `None` where none runs (CLI).
+    pub notifier: Option<Recipient<Wake>>,
 }
 
 impl AppState {
@@ -34,8 +38,22 @@ impl AppState {
             auth_rate_limiter: AuthRateLimiter::new(&settings.rate_limit),
             models: ModelCache::new(&settings.biometrics),
             training: TrainingQueue::default(),
+            notifier: None,
             settings: Arc::new(settings),
             db,
         })
+    }
+
+    /// Sets the notifier that [`AppState::wake_notifier`] nudges.
+    pub fn with_notifier(mut self, notifier: Option<Recipient<Wake>>) -> Self {
+        self.notifier = notifier;
+        self
+    }
+
+    /// Asks the notifier to look at the outbox now (it also polls on its own).
+    pub fn wake_notifier(&self) {
+        if let Some(notifier) = &self.notifier {
+            notifier.do_send(Wake);
+        }
     }
 }

@@ -3,6 +3,8 @@
 //! The schema itself is owned by the `migration` crate; these structs mirror it. Only the
 //! server's `store` module uses them.
 
+pub mod alert_attempts;
+pub mod alerts;
 pub mod biometric_models;
 pub mod biometric_samples;
 pub mod biometric_verifications;
@@ -11,8 +13,11 @@ pub mod login_attempts;
 pub mod revoked_tokens;
 pub mod security_events;
 pub mod users;
+pub mod webhooks;
 
 pub mod prelude {
+    pub use super::alert_attempts::Entity as AlertAttempts;
+    pub use super::alerts::Entity as Alerts;
     pub use super::biometric_models::Entity as BiometricModels;
     pub use super::biometric_samples::Entity as BiometricSamples;
     pub use super::biometric_verifications::Entity as BiometricVerifications;
@@ -21,4 +26,5 @@ pub mod prelude {
     pub use super::revoked_tokens::Entity as RevokedTokens;
     pub use super::security_events::Entity as SecurityEvents;
     pub use super::users::Entity as Users;
+    pub use super::webhooks::Entity as Webhooks;
 }

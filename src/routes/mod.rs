@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod admin_biometrics;
+pub mod admin_webhooks;
 pub mod auth;
 pub mod biometrics;
 pub mod health;
@@ -46,6 +47,11 @@ pub fn configure(config: &mut ServiceConfig, max_sample_bytes: usize) {
                 .service(admin::list_security_events)
                 .service(admin_biometrics::label_sample)
                 .service(admin_biometrics::retrain_user)
-                .service(admin_biometrics::delete_user_biometrics),
+                .service(admin_biometrics::delete_user_biometrics)
+                .service(admin_webhooks::create_webhook)
+                .service(admin_webhooks::list_webhooks)
+                .service(admin_webhooks::get_webhook)
+                .service(admin_webhooks::delete_webhook)
+                .service(admin_webhooks::list_deliveries),
         );
 }

@@ -1,6 +1,7 @@
 //! The only module that talks to the database: plain `async fn(db, ..)` grouped by table.
 //! Handlers and actors call these; none of them builds a query.
 
+pub mod alerts;
 pub mod biometric_models;
 pub mod biometric_samples;
 pub mod biometric_verifications;
@@ -9,6 +10,7 @@ pub mod login_attempts;
 pub mod revoked_tokens;
 pub mod security_events;
 pub mod users;
+pub mod webhooks;
 
 use std::path::Path;
 use std::time::Duration;

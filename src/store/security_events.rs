@@ -30,6 +30,8 @@ pub enum EventType {
     BiometricsErased,
     SampleLabelled,
     ModelRetrain,
+    WebhookCreated,
+    WebhookDeleted,
 }
 
 impl EventType {
@@ -46,6 +48,8 @@ impl EventType {
             EventType::BiometricsErased => "biometrics_erased",
             EventType::SampleLabelled => "sample_labelled",
             EventType::ModelRetrain => "model_retrain",
+            EventType::WebhookCreated => "webhook_created",
+            EventType::WebhookDeleted => "webhook_deleted",
         }
     }
 
@@ -60,7 +64,9 @@ impl EventType {
             | EventType::AdminCreated
             | EventType::BiometricChallenge
             | EventType::BiometricsErased
-            | EventType::SampleLabelled => Severity::Warning,
+            | EventType::SampleLabelled
+            | EventType::WebhookCreated
+            | EventType::WebhookDeleted => Severity::Warning,
             EventType::Lockout => Severity::High,
         }
     }

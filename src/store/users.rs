@@ -69,8 +69,18 @@ pub async fn find_by_username(
         .await
 }
 
-pub async fn find_by_id(db: &DatabaseConnection, id: Uuid) -> Result<Option<User>, DbErr> {
+pub async fn find_by_id<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<User>, DbErr> {
     users::Entity::find_by_id(id).one(db).await
+}
+
+/// Admins that have an email address (they receive high-severity alerts).
+pub async fn admins_with_email<C: ConnectionTrait>(db: &C) -> Result<Vec<User>, DbErr> {
+    users::Entity::find()
+        .filter(users::Column::Role.eq(ROLE_ADMIN))
+        .filter(users::Column::Email.is_not_null())
+        .order_by_asc(users::Column::Username)
+        .all(db)
+        .await
 }
 
 pub async fn count(db: &DatabaseConnection) -> Result<u64, DbErr> {

@@ -328,8 +328,17 @@ impl TestApp {
     /// Creates an admin through the real `behavioral-auth create-admin` command (password on
     /// stdin) against this app's database, and returns a token for it.
     pub async fn admin_token(&self, username: &str) -> String {
+        self.admin_token_with_email(username, None).await
+    }
+
+    /// [`TestApp::admin_token`] for an admin with an email address (alerts go there).
+    pub async fn admin_token_with_email(&self, username: &str, email: Option<&str>) -> String {
+        let mut args = vec!["create-admin", "--username", username];
+        if let Some(email) = email {
+            args.extend(["--email", email]);
+        }
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_behavioral-auth"))
-            .args(["create-admin", "--username", username])
+            .args(args)
             .env("DATABASE_URL", &self.database_url)
             .env("RUST_LOG", "warn")
             .stdin(Stdio::piped())

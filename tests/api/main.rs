@@ -9,6 +9,7 @@ mod biometrics;
 mod cli;
 mod errors;
 mod lockout;
+mod notifier;
 mod openapi;
 mod operations;
 mod tokens;
