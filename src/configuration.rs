@@ -26,6 +26,7 @@ pub struct Settings {
     pub lockout: LockoutSettings,
     pub rate_limit: RateLimitSettings,
     pub biometrics: BiometricSettings,
+    pub sessions: SessionSettings,
     pub notifier: NotifierSettings,
     pub smtp: SmtpSettings,
     pub logging: LoggingSettings,
@@ -107,6 +108,23 @@ pub struct BiometricSettings {
 }
 
 #[derive(Debug, Clone, Deserialize)]
+pub struct SessionSettings {
+    pub ticket_ttl_secs: u64,
+    pub allowed_origins: Vec<String>,
+    pub max_frame_bytes: usize,
+    pub window_max_events: usize,
+    pub window_max_age_ms: u64,
+    pub score_every_events: u64,
+    pub score_every_ms: u64,
+    pub challenge_after_low_scores: u32,
+    pub challenge_deadline_ms: u64,
+    pub idle_timeout_secs: u64,
+    pub max_events_per_sec: u32,
+    pub max_bad_frames: u32,
+    pub persist_every_ms: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
 pub struct NotifierSettings {
     pub enabled: bool,
     pub poll_interval_ms: u64,
@@ -181,7 +199,9 @@ impl Settings {
                 Environment::with_prefix("APP")
                     .prefix_separator("__")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    .list_separator(",")
+                    .with_list_parse_key("sessions.allowed_origins"),
             )
             .set_override_option("server.port", std::env::var("PORT").ok())?
             .set_override_option("database.url", std::env::var("DATABASE_URL").ok())?
@@ -229,6 +249,19 @@ impl Settings {
         if self.notifier.max_attempts == 0 || self.notifier.poll_interval_ms == 0 {
             return Err(ConfigError::Invalid(
                 "notifier.max_attempts and notifier.poll_interval_ms must be at least 1".into(),
+            ));
+        }
+        let sessions = &self.sessions;
+        if sessions.window_max_events == 0
+            || sessions.score_every_events == 0
+            || sessions.score_every_ms == 0
+            || sessions.persist_every_ms == 0
+            || sessions.challenge_after_low_scores == 0
+        {
+            return Err(ConfigError::Invalid(
+                "sessions.window_max_events, score_every_events, score_every_ms, \
+                 persist_every_ms and challenge_after_low_scores must be at least 1"
+                    .into(),
             ));
         }
         if self.app.environment == AppEnvironment::Production {
@@ -286,6 +319,33 @@ impl NotifierSettings {
     }
 }
 
+impl SessionSettings {
+    pub fn ticket_ttl(&self) -> Duration {
+        Duration::from_secs(self.ticket_ttl_secs)
+    }
+    pub fn window_max_age(&self) -> Duration {
+        Duration::from_millis(self.window_max_age_ms)
+    }
+    pub fn score_every(&self) -> Duration {
+        Duration::from_millis(self.score_every_ms)
+    }
+    pub fn challenge_deadline(&self) -> Duration {
+        Duration::from_millis(self.challenge_deadline_ms)
+    }
+    pub fn idle_timeout(&self) -> Duration {
+        Duration::from_secs(self.idle_timeout_secs)
+    }
+    pub fn persist_every(&self) -> Duration {
+        Duration::from_millis(self.persist_every_ms)
+    }
+    /// Whether a browser page at `origin` may open a session socket.
+    pub fn origin_allowed(&self, origin: &str) -> bool {
+        self.allowed_origins
+            .iter()
+            .any(|allowed| allowed.trim_end_matches('/').eq_ignore_ascii_case(origin))
+    }
+}
+
 impl LockoutSettings {
     pub fn wait(&self) -> Duration {
         Duration::from_secs(self.wait_secs)
@@ -327,6 +387,16 @@ mod tests {
         assert!(error.to_string().contains("sequence_hash_key"), "{error}");
         settings.biometrics.sequence_hash_key = "another-production-secret-of-32-bytes!".into();
         settings.validate().expect("own keys are accepted");
+    }
+
+    #[test]
+    fn session_origins_must_match_an_allowed_one() {
+        let sessions = Settings::defaults().expect("defaults parse").sessions;
+        assert!(sessions.origin_allowed("http://localhost:5000"));
+        assert!(sessions.origin_allowed("http://127.0.0.1:5000"));
+        assert!(!sessions.origin_allowed("http://localhost:5001"));
+        assert!(!sessions.origin_allowed("http://evil.test"));
+        assert!(!sessions.origin_allowed("null"));
     }
 
     #[test]

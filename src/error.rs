@@ -31,6 +31,12 @@ pub enum ApiError {
     Unauthorized(&'static str),
     #[error("this operation needs the admin role")]
     Forbidden,
+    /// A 403 with its own code, e.g. `origin_not_allowed` or `account_locked`.
+    #[error("{message}")]
+    Refused {
+        code: &'static str,
+        message: &'static str,
+    },
     #[error("{0}")]
     NotFound(String),
     #[error("{0}")]
@@ -65,6 +71,7 @@ impl ApiError {
             ApiError::InvalidCredentials => "invalid_credentials",
             ApiError::Unauthorized(_) => "unauthorized",
             ApiError::Forbidden => "forbidden",
+            ApiError::Refused { code, .. } => code,
             ApiError::NotFound(_) => "not_found",
             ApiError::Conflict(_) => "conflict",
             ApiError::PayloadTooLarge(_) => "payload_too_large",
@@ -95,7 +102,7 @@ impl ResponseError for ApiError {
         match self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::InvalidCredentials | ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::Forbidden | ApiError::Refused { .. } => StatusCode::FORBIDDEN,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
             ApiError::Conflict(_) => StatusCode::CONFLICT,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,

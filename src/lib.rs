@@ -12,20 +12,25 @@
 //!                routes/             thin REST handlers, one file per area
 //!                   │                  health (health, ready, metrics), auth (register,
 //!                   │                  login, logout), me, admin (users, unlock, events),
-//!                   │                  admin_webhooks (subscriptions, deliveries)
+//!                   │                  admin_webhooks (subscriptions, deliveries),
+//!                   │                  sessions (ticket; WebSocket upgrade)
 //!                accounts, webhooks  flows: register, login + lockout, logout, unlock;
 //!                   │                  webhook subscriptions (SSRF guard, signing)
 //!                alerts              which emails/webhooks an event queues (outbox, in the
 //!                   │                  event's own transaction)
 //!                actors/notifier ─ delivery   leases due alerts, sends them (SMTP via lettre,
 //!                   │                           signed webhooks via awc), retries, logs
+//!                actors/session      one per WebSocket: rolling window, heartbeat, limits,
+//!                   │                  challenge deadline; frames in `protocol`
+//!                actors/model_registry   scores windows (biometrics extraction + the shared
+//!                   │                      model cache → scoring)
 //!   ┌───────────────┼──────────────────────────────┐
 //! auth/           store/                     configuration, error, metrics,
-//!  password        the only sea-orm user:     openapi, state, telemetry
-//!  tokens          users, login_attempts,
+//!  password        the only sea-orm user:     openapi, state, telemetry,
+//!  tokens          users, login_attempts,     protocol (WebSocket frames)
 //!  lockout_policy  lockouts, security_events,
 //!  extractor       revoked_tokens, alerts,
-//!  client          webhooks
+//!  client          webhooks, live_sessions
 //!                    (over the `entity` crate; schema in `migration`)
 //! ```
 //!
@@ -40,6 +45,9 @@
 //! - [`store`]: plain `async fn(db, ..)` per table; nothing else builds queries.
 //! - [`alerts`]: the outbox rows a security event produces; [`actors::notifier`] delivers them
 //!   through [`delivery`]; [`webhooks`]: subscriptions, signatures and the SSRF guard.
+//! - [`actors::session`] and [`actors::model_registry`]: live sessions over WebSocket
+//!   (ticket from `POST /api/v1/sessions`, wire frames in [`protocol`]), scored continuously
+//!   against the user's profile; a deny or an unanswered challenge ends the session.
 //! - [`rate_limit`]: per-IP limit on the auth endpoints (429).
 //! - [`error`]: the one `{code, message}` error body; [`metrics`]: Prometheus;
 //!   [`telemetry`]: tracing.
@@ -58,6 +66,7 @@ pub mod events;
 pub mod features;
 pub mod metrics;
 pub mod openapi;
+pub mod protocol;
 pub mod rate_limit;
 pub mod report;
 pub mod routes;

@@ -21,6 +21,7 @@ use crate::error::ErrorBody;
         (name = "auth", description = "Register, log in, log out"),
         (name = "account", description = "The caller's own account"),
         (name = "biometrics", description = "Enrol and verify typing, touch and motion samples"),
+        (name = "sessions", description = "Live sessions: a ticket, then a scored WebSocket"),
         (name = "admin", description = "Administration (admin role)"),
         (name = "operations", description = "Health, readiness and metrics"),
     )

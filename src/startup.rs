@@ -1,6 +1,6 @@
 //! Wiring: `Application::build` connects the database, applies migrations, binds the listener,
-//! starts the notifier actor and assembles the HTTP app; `run_until_stopped` serves until
-//! SIGTERM/SIGINT (graceful: in-flight requests get `server.shutdown_timeout_secs` to finish),
+//! starts the notifier and model-registry actors and assembles the HTTP app;
+//! `run_until_stopped` serves until SIGTERM/SIGINT (graceful: in-flight requests get `server.shutdown_timeout_secs` to finish),
 //! then stops the notifier. Tests build with port 0 and their own database.
 
 use std::net::TcpListener;
@@ -14,6 +14,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::actors::model_registry::ModelRegistry;
 use crate::actors::notifier::{Notifier, Shutdown};
 use crate::configuration::Settings;
 use crate::error;
@@ -55,7 +56,15 @@ impl Application {
             None
         };
         let wake = notifier.clone().map(Addr::recipient);
-        let state = web::Data::new(AppState::new(settings, db)?.with_notifier(wake));
+        let state = AppState::new(settings, db)?.with_notifier(wake);
+        // The model registry shares the handlers' model cache, so retraining is seen at once.
+        let registry = ModelRegistry::new(
+            state.db.clone(),
+            state.models.clone(),
+            state.settings.biometrics.clone(),
+        )
+        .start();
+        let state = web::Data::new(state.with_model_registry(Some(registry)));
         let server = serve(listener, state)?;
         tracing::info!(port, "behavioral-auth listening");
         Ok(Application {

@@ -4,9 +4,10 @@
 
 use std::sync::Arc;
 
-use actix::Recipient;
+use actix::{Addr, Recipient};
 use sea_orm::DatabaseConnection;
 
+use crate::actors::model_registry::ModelRegistry;
 use crate::actors::notifier::Wake;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenService;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub training: TrainingQueue,
     /// Wakes the notifier after new alerts are committed; `None` where none runs (CLI).
     pub notifier: Option<Recipient<Wake>>,
+    /// Scores live sessions' windows; `None` where no server runs (CLI).
+    pub model_registry: Option<Addr<ModelRegistry>>,
 }
 
 impl AppState {
@@ -39,6 +42,7 @@ impl AppState {
             models: ModelCache::new(&settings.biometrics),
             training: TrainingQueue::default(),
             notifier: None,
+            model_registry: None,
             settings: Arc::new(settings),
             db,
         })
@@ -47,6 +51,12 @@ impl AppState {
     /// Sets the notifier that [`AppState::wake_notifier`] nudges.
     pub fn with_notifier(mut self, notifier: Option<Recipient<Wake>>) -> Self {
         self.notifier = notifier;
+        self
+    }
+
+    /// Sets the model registry that live sessions score with.
+    pub fn with_model_registry(mut self, registry: Option<Addr<ModelRegistry>>) -> Self {
+        self.model_registry = registry;
         self
     }
 

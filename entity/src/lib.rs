@@ -8,6 +8,7 @@ pub mod alerts;
 pub mod biometric_models;
 pub mod biometric_samples;
 pub mod biometric_verifications;
+pub mod live_sessions;
 pub mod lockouts;
 pub mod login_attempts;
 pub mod revoked_tokens;
@@ -21,6 +22,7 @@ pub mod prelude {
     pub use super::biometric_models::Entity as BiometricModels;
     pub use super::biometric_samples::Entity as BiometricSamples;
     pub use super::biometric_verifications::Entity as BiometricVerifications;
+    pub use super::live_sessions::Entity as LiveSessions;
     pub use super::lockouts::Entity as Lockouts;
     pub use super::login_attempts::Entity as LoginAttempts;
     pub use super::revoked_tokens::Entity as RevokedTokens;

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_accounts;
 mod m20261124_000002_biometrics;
 mod m20261124_000003_alerts;
+mod m20261124_000004_sessions;
 
 pub struct Migrator;
 
@@ -19,6 +20,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_accounts::Migration),
             Box::new(m20261124_000002_biometrics::Migration),
             Box::new(m20261124_000003_alerts::Migration),
+            Box::new(m20261124_000004_sessions::Migration),
         ]
     }
 }

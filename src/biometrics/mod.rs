@@ -61,3 +61,47 @@ pub fn check_text_id(text_id: Option<&str>) -> Result<(), String> {
         ))
     }
 }
+
+/// The inverse of [`profile_key`]: `keystroke/desktop/*` → (keystroke, desktop, no text).
+pub fn parse_profile_key(key: &str) -> Option<(Modality, DeviceClass, Option<String>)> {
+    let mut parts = key.splitn(3, '/');
+    let modality = match parts.next()? {
+        "keystroke" => Modality::Keystroke,
+        "touch" => Modality::Touch,
+        "motion" => Modality::Motion,
+        _ => return None,
+    };
+    let device = match parts.next()? {
+        "desktop" => DeviceClass::Desktop,
+        "mobile" => DeviceClass::Mobile,
+        _ => return None,
+    };
+    let text_id = match parts.next()? {
+        "*" => None,
+        text_id => Some(text_id.to_owned()),
+    };
+    Some((modality, device, text_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn profile_keys_parse_back_into_their_parts() {
+        assert_eq!(
+            parse_profile_key("keystroke/desktop/*"),
+            Some((Modality::Keystroke, DeviceClass::Desktop, None))
+        );
+        assert_eq!(
+            parse_profile_key("touch/mobile/passphrase"),
+            Some((
+                Modality::Touch,
+                DeviceClass::Mobile,
+                Some("passphrase".into())
+            ))
+        );
+        assert_eq!(parse_profile_key("keystroke/desktop"), None);
+        assert_eq!(parse_profile_key("smell/desktop/*"), None);
+    }
+}

@@ -10,6 +10,7 @@ pub mod auth;
 pub mod biometrics;
 pub mod health;
 pub mod me;
+pub mod sessions;
 
 use actix_web::middleware::from_fn;
 use utoipa_actix_web::{scope, service_config::ServiceConfig};
@@ -38,6 +39,12 @@ pub fn configure(config: &mut ServiceConfig, max_sample_bytes: usize) {
                 .service(biometrics::get_profile)
                 .service(biometrics::delete_profile)
                 .service(biometrics::export_profile),
+        )
+        // Before the `/api/v1` scope, which would otherwise claim these paths.
+        .service(
+            scope::scope("/api/v1/sessions")
+                .service(sessions::create_session)
+                .service(sessions::live),
         )
         .service(
             scope::scope("/api/v1")

@@ -5,6 +5,7 @@ pub mod alerts;
 pub mod biometric_models;
 pub mod biometric_samples;
 pub mod biometric_verifications;
+pub mod live_sessions;
 pub mod lockouts;
 pub mod login_attempts;
 pub mod revoked_tokens;

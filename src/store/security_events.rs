@@ -32,6 +32,7 @@ pub enum EventType {
     ModelRetrain,
     WebhookCreated,
     WebhookDeleted,
+    SessionEnded,
 }
 
 impl EventType {
@@ -50,6 +51,7 @@ impl EventType {
             EventType::ModelRetrain => "model_retrain",
             EventType::WebhookCreated => "webhook_created",
             EventType::WebhookDeleted => "webhook_deleted",
+            EventType::SessionEnded => "session_ended",
         }
     }
 
@@ -66,7 +68,8 @@ impl EventType {
             | EventType::BiometricsErased
             | EventType::SampleLabelled
             | EventType::WebhookCreated
-            | EventType::WebhookDeleted => Severity::Warning,
+            | EventType::WebhookDeleted
+            | EventType::SessionEnded => Severity::Warning,
             EventType::Lockout => Severity::High,
         }
     }

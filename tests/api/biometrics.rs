@@ -24,7 +24,7 @@ on_both_databases!(
 );
 
 /// CMU rows by subject, loaded once per test process.
-fn cmu_rows(subject: &str) -> Vec<cmu::CmuRow> {
+pub(crate) fn cmu_rows(subject: &str) -> Vec<cmu::CmuRow> {
     static ROWS: OnceLock<Vec<cmu::CmuRow>> = OnceLock::new();
     ROWS.get_or_init(|| {
         cmu::load(&data_dir().join("keystroke/DSL-StrongPasswordData.csv"))
@@ -55,7 +55,7 @@ async fn post_sample(app: &TestApp, path: &str, token: &str, sample: &Value) -> 
 }
 
 /// Enrols the subject's first `count` rows for `text_id` and waits until the model is trained.
-async fn enrol(app: &TestApp, token: &str, subject: &str, text_id: &str, count: usize) {
+pub(crate) async fn enrol(app: &TestApp, token: &str, subject: &str, text_id: &str, count: usize) {
     for row in cmu_rows(subject).iter().take(count) {
         let (status, body) = post_sample(
             app,

@@ -12,4 +12,5 @@ mod lockout;
 mod notifier;
 mod openapi;
 mod operations;
+mod sessions;
 mod tokens;

@@ -31,6 +31,8 @@ const SERVED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/biometrics/profile"),
     ("delete", "/api/v1/biometrics/profile"),
     ("get", "/api/v1/biometrics/profile/export"),
+    ("post", "/api/v1/sessions"),
+    ("get", "/api/v1/sessions/live"),
 ];
 
 #[actix_web::test]

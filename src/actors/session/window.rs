@@ -1,0 +1,130 @@
+//! The pure bookkeeping of a live session, apart from the actor: the rolling window of events
+//! (bounded by count and by age since arrival) and the per-second event budget.
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use crate::events::RawEvent;
+
+/// The span over which the event budget is counted.
+const RATE_WINDOW: Duration = Duration::from_secs(1);
+
+/// The newest events, each with the instant it arrived.
+#[derive(Debug)]
+pub struct EventWindow {
+    events: VecDeque<(Instant, RawEvent)>,
+    max_events: usize,
+    max_age: Duration,
+}
+
+impl EventWindow {
+    pub fn new(max_events: usize, max_age: Duration) -> Self {
+        EventWindow {
+            events: VecDeque::new(),
+            max_events,
+            max_age,
+        }
+    }
+
+    /// Adds events that arrived at `now`, dropping the oldest beyond the bounds.
+    pub fn push(&mut self, now: Instant, events: Vec<RawEvent>) {
+        self.events
+            .extend(events.into_iter().map(|event| (now, event)));
+        self.trim(now);
+    }
+
+    /// Drops events beyond the count or older than the age bound.
+    pub fn trim(&mut self, now: Instant) {
+        while self.events.len() > self.max_events
+            || self
+                .events
+                .front()
+                .is_some_and(|(at, _)| now.duration_since(*at) > self.max_age)
+        {
+            self.events.pop_front();
+        }
+    }
+
+    /// The window's events, oldest first, after trimming at `now`.
+    pub fn snapshot(&mut self, now: Instant) -> Vec<RawEvent> {
+        self.trim(now);
+        self.events.iter().map(|(_, event)| event.clone()).collect()
+    }
+}
+
+/// At most `limit` events per second, counted in fixed one-second spans.
+#[derive(Debug)]
+pub struct EventBudget {
+    limit: u32,
+    started: Instant,
+    spent: u32,
+}
+
+impl EventBudget {
+    pub fn new(limit: u32, now: Instant) -> Self {
+        EventBudget {
+            limit,
+            started: now,
+            spent: 0,
+        }
+    }
+
+    /// Takes `count` events from this second's budget; `false` (and nothing taken) if they do
+    /// not fit.
+    pub fn take(&mut self, now: Instant, count: usize) -> bool {
+        if now.duration_since(self.started) >= RATE_WINDOW {
+            self.started = now;
+            self.spent = 0;
+        }
+        let count = u32::try_from(count).unwrap_or(u32::MAX);
+        match self.spent.checked_add(count) {
+            Some(total) if total <= self.limit => {
+                self.spent = total;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(t: f64) -> RawEvent {
+        RawEvent::KeyDown {
+            code: "KeyA".into(),
+            t,
+        }
+    }
+
+    #[test]
+    fn the_window_keeps_the_newest_events_within_count_and_age() {
+        let start = Instant::now();
+        let mut window = EventWindow::new(3, Duration::from_secs(10));
+        window.push(start, vec![key(1.0), key(2.0)]);
+        window.push(start, vec![key(3.0), key(4.0)]);
+        assert_eq!(window.snapshot(start), vec![key(2.0), key(3.0), key(4.0)]);
+        let later = start + Duration::from_secs(5);
+        window.push(later, vec![key(5.0)]);
+        let much_later = start + Duration::from_secs(12);
+        assert_eq!(window.snapshot(much_later), vec![key(5.0)]);
+        assert!(
+            window
+                .snapshot(much_later + Duration::from_secs(10))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn the_budget_refuses_what_does_not_fit_and_refills_each_second() {
+        let start = Instant::now();
+        let mut budget = EventBudget::new(10, start);
+        assert!(budget.take(start, 6));
+        assert!(!budget.take(start, 5), "11 > 10");
+        assert!(budget.take(start, 4), "the refused batch took nothing");
+        assert!(!budget.take(start, 1));
+        assert!(budget.take(start + Duration::from_secs(1), 10));
+        assert!(!budget.take(start, usize::MAX));
+    }
+}

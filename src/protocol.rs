@@ -1,0 +1,112 @@
+//! The WebSocket wire protocol of live sessions (`GET /api/v1/sessions/live`): every frame is
+//! a JSON text frame tagged by `type`. The browser SDK mirrors this file.
+//!
+//! Client → server:
+//!
+//! ```json
+//! {"type": "events", "events": [{"kind": "key_down", "code": "KeyT", "t": 1000.0},
+//!                               {"kind": "key_up", "code": "KeyT", "t": 1090.5}]}
+//! {"type": "step_up_done"}
+//! ```
+//!
+//! Server → client:
+//!
+//! ```json
+//! {"type": "score", "score": 0.83, "decision": "allow", "events_seen": 220}
+//! {"type": "challenge", "reason": "3 consecutive scores under the threshold", "deadline_ms": 30000}
+//! {"type": "ended", "reason": "challenge_timeout"}
+//! {"type": "error", "code": "bad_frame", "message": "expected a JSON text frame with a type"}
+//! ```
+//!
+//! After an `ended` frame the server closes the socket with [`CLOSE_POLICY_ENDED`]; a client
+//! that keeps sending malformed frames is closed with 1008 (policy violation) and an oversized
+//! frame with 1009 (message too big).
+
+use serde::{Deserialize, Serialize};
+
+use crate::biometrics::verification::Decision;
+use crate::events::RawEvent;
+
+/// Close code after an `ended` frame for a behavioural reason (deny, missed challenge).
+pub const CLOSE_POLICY_ENDED: u16 = 4001;
+
+/// What the client sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ClientFrame {
+    /// Raw input events, in time order, of the session's modality.
+    Events { events: Vec<RawEvent> },
+    /// The user passed a step-up check; clears a pending challenge.
+    StepUpDone,
+}
+
+/// What the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// The rolling window was scored.
+    Score {
+        /// Fused score, 0..1, higher = more like the account holder.
+        score: f64,
+        decision: Decision,
+        /// Events received in this session so far.
+        events_seen: u64,
+    },
+    /// Prove it is you (step-up) within `deadline_ms`, then send `step_up_done`.
+    Challenge { reason: String, deadline_ms: u64 },
+    /// The session is over; the socket closes next.
+    Ended { reason: String },
+    /// A frame was refused or a score could not be computed; the session goes on.
+    Error { code: String, message: String },
+}
+
+impl ServerFrame {
+    pub fn error(code: &str, message: impl Into<String>) -> Self {
+        ServerFrame::Error {
+            code: code.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The frame as JSON text (serialising these plain types cannot fail).
+    pub fn to_text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|_| {
+            r#"{"type":"error","code":"internal","message":"unserialisable frame"}"#.to_owned()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_frames_parse_from_their_documented_form() {
+        let events: ClientFrame = serde_json::from_str(
+            r#"{"type":"events","events":[{"kind":"key_down","code":"KeyT","t":1000.0}]}"#,
+        )
+        .unwrap();
+        assert!(matches!(events, ClientFrame::Events { events } if events.len() == 1));
+        let done: ClientFrame = serde_json::from_str(r#"{"type":"step_up_done"}"#).unwrap();
+        assert_eq!(done, ClientFrame::StepUpDone);
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"nope"}"#).is_err());
+        assert!(serde_json::from_str::<ClientFrame>(r#"{"events":[]}"#).is_err());
+    }
+
+    #[test]
+    fn server_frames_serialise_with_a_snake_case_type() {
+        let score = ServerFrame::Score {
+            score: 0.5,
+            decision: Decision::Challenge,
+            events_seen: 3,
+        };
+        assert_eq!(
+            score.to_text(),
+            r#"{"type":"score","score":0.5,"decision":"challenge","events_seen":3}"#
+        );
+        assert_eq!(
+            ServerFrame::error("bad_frame", "x").to_text(),
+            r#"{"type":"error","code":"bad_frame","message":"x"}"#
+        );
+    }
+}

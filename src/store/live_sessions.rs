@@ -1,0 +1,118 @@
+//! `live_sessions`: tickets and the state of WebSocket sessions. A ticket is claimed with one
+//! conditional UPDATE, so two sockets racing for the same ticket cannot both win.
+
+use chrono::{DateTime, Utc};
+use entity::live_sessions;
+use sea_orm::sea_query::Expr;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+pub use entity::live_sessions::Model as LiveSession;
+
+/// A ticket was issued; no socket has used it yet.
+pub const STATUS_ISSUED: &str = "issued";
+/// The socket is open and scored.
+pub const STATUS_ACTIVE: &str = "active";
+/// The socket is open and a step-up challenge is pending.
+pub const STATUS_CHALLENGED: &str = "challenged";
+/// The socket closed; `end_reason` says why.
+pub const STATUS_ENDED: &str = "ended";
+
+pub struct NewLiveSession<'a> {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub profile_key: &'a str,
+    pub ticket_hash: &'a str,
+    pub ticket_expires_at: DateTime<Utc>,
+}
+
+#[tracing::instrument(skip(db, new), fields(session_id = %new.id, user_id = %new.user_id))]
+pub async fn insert<C: ConnectionTrait>(db: &C, new: NewLiveSession<'_>) -> Result<(), DbErr> {
+    let row = live_sessions::ActiveModel {
+        id: Set(new.id),
+        user_id: Set(new.user_id),
+        profile_key: Set(new.profile_key.to_owned()),
+        ticket_hash: Set(new.ticket_hash.to_owned()),
+        ticket_expires_at: Set(new.ticket_expires_at),
+        ticket_used_at: Set(None),
+        status: Set(STATUS_ISSUED.to_owned()),
+        created_at: Set(Utc::now()),
+        ended_at: Set(None),
+        end_reason: Set(None),
+        last_score: Set(None),
+        last_seen_at: Set(None),
+    };
+    live_sessions::Entity::insert(row).exec(db).await?;
+    Ok(())
+}
+
+/// Marks the ticket used if it exists, is unused and unexpired, and returns its session;
+/// `None` otherwise (unknown, used or expired: the caller cannot tell which, by design).
+#[tracing::instrument(skip_all)]
+pub async fn claim_ticket<C: ConnectionTrait>(
+    db: &C,
+    ticket_hash: &str,
+    now: DateTime<Utc>,
+) -> Result<Option<LiveSession>, DbErr> {
+    let claimed = live_sessions::Entity::update_many()
+        .col_expr(live_sessions::Column::TicketUsedAt, Expr::value(Some(now)))
+        .col_expr(live_sessions::Column::Status, Expr::value(STATUS_ACTIVE))
+        .col_expr(live_sessions::Column::LastSeenAt, Expr::value(Some(now)))
+        .filter(live_sessions::Column::TicketHash.eq(ticket_hash))
+        .filter(live_sessions::Column::TicketUsedAt.is_null())
+        .filter(live_sessions::Column::TicketExpiresAt.gt(now))
+        .exec(db)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Ok(None);
+    }
+    live_sessions::Entity::find()
+        .filter(live_sessions::Column::TicketHash.eq(ticket_hash))
+        .one(db)
+        .await
+}
+
+/// Records the session's current status and last score (called every few seconds, not per
+/// event).
+pub async fn record_progress<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    status: &str,
+    last_score: Option<f64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    live_sessions::Entity::update_many()
+        .col_expr(live_sessions::Column::Status, Expr::value(status))
+        .col_expr(live_sessions::Column::LastScore, Expr::value(last_score))
+        .col_expr(live_sessions::Column::LastSeenAt, Expr::value(Some(now)))
+        .filter(live_sessions::Column::Id.eq(id))
+        .filter(live_sessions::Column::Status.ne(STATUS_ENDED))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Marks the session ended with its reason (once: a second call changes nothing).
+#[tracing::instrument(skip(db))]
+pub async fn end<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    reason: &str,
+    last_score: Option<f64>,
+    now: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    live_sessions::Entity::update_many()
+        .col_expr(live_sessions::Column::Status, Expr::value(STATUS_ENDED))
+        .col_expr(live_sessions::Column::EndReason, Expr::value(Some(reason)))
+        .col_expr(live_sessions::Column::EndedAt, Expr::value(Some(now)))
+        .col_expr(live_sessions::Column::LastScore, Expr::value(last_score))
+        .filter(live_sessions::Column::Id.eq(id))
+        .filter(live_sessions::Column::Status.ne(STATUS_ENDED))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<LiveSession>, DbErr> {
+    live_sessions::Entity::find_by_id(id).one(db).await
+}
