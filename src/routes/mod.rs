@@ -10,6 +10,7 @@ pub mod auth;
 pub mod biometrics;
 pub mod health;
 pub mod me;
+pub mod pages;
 pub mod sessions;
 
 use actix_web::middleware::from_fn;

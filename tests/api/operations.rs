@@ -37,3 +37,25 @@ async fn health_ready_and_metrics_report_what_happened(backend: Backend) {
     );
     assert!(text.contains("behavioral_auth_lockouts_total 0"), "{text}");
 }
+
+#[actix_web::test]
+async fn the_landing_page_links_the_api_docs_and_loads_nothing_from_elsewhere() {
+    let Some(app) = crate::helpers::spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let response = app.client.get(app.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .headers()
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.starts_with("text/html"))
+    );
+    let html = response.text().await.unwrap();
+    assert!(html.contains("href=\"/docs/\""));
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "no other host"
+    );
+}
