@@ -297,10 +297,39 @@ async fn finish_failed_login(
     Ok(())
 }
 
+/// Why an account was locked, as the lockout row and `lockout` event record it.
+pub const LOCK_REASON_PASSWORD: &str = "password_failures";
+/// Live sessions ended by behaviour (deny, missed or failed step-up) locked the account.
+pub const LOCK_REASON_BEHAVIOUR: &str = "behaviour";
+/// The end reason of live sessions whose opening token was logged out.
+pub const END_REASON_LOGOUT: &str = "logout";
+/// The end reason of live sessions cut off by a lock.
+pub const END_REASON_ACCOUNT_LOCKED: &str = "account_locked";
+
 /// Counts one failed password for `user_id` under the lockout policy, exactly once.
 pub async fn record_password_failure(
     state: &AppState,
     user_id: Uuid,
+) -> Result<FailureOutcome, ApiError> {
+    record_failure(state, user_id, LOCK_REASON_PASSWORD).await
+}
+
+/// Counts one behavioural failure (a live session ended by a deny or a missed or failed
+/// step-up) under the same policy and counters as passwords, exactly once.
+pub async fn record_behaviour_failure(
+    state: &AppState,
+    user_id: Uuid,
+) -> Result<FailureOutcome, ApiError> {
+    record_failure(state, user_id, LOCK_REASON_BEHAVIOUR).await
+}
+
+/// Counts one failure by compare-and-set on the user row; a lock writes the lockout row, the
+/// `lockout` event and its alerts in the same transaction, then ends the user's live sessions
+/// on this process.
+async fn record_failure(
+    state: &AppState,
+    user_id: Uuid,
+    reason: &'static str,
 ) -> Result<FailureOutcome, ApiError> {
     for _ in 0..MAX_CAS_ROUNDS {
         let user = store::users::find_by_id(&state.db, user_id)
@@ -319,9 +348,9 @@ pub async fn record_password_failure(
             continue;
         }
         if let FailureOutcome::Locked(_, lock) = &outcome {
-            store::lockouts::insert(&txn, user_id, now, lock, "password_failures").await?;
+            store::lockouts::insert(&txn, user_id, now, lock, reason).await?;
             let details = json!({
-                "reason": "password_failures",
+                "reason": reason,
                 "sequence": lock.sequence,
                 "locked_until": lock.until,
                 "permanent": lock.until.is_none(),
@@ -352,7 +381,8 @@ pub async fn record_password_failure(
         if matches!(outcome, FailureOutcome::Locked(..)) {
             state.wake_notifier();
             state.metrics.lockout();
-            tracing::warn!(%user_id, "account locked after repeated password failures");
+            state.end_user_sessions(user_id, END_REASON_ACCOUNT_LOCKED);
+            tracing::warn!(%user_id, reason, "account locked after repeated failures");
         }
         return Ok(outcome);
     }
@@ -441,7 +471,55 @@ pub async fn unlock(
     )))
 }
 
-/// Revokes the presented token at once.
+/// The end reason of a live session an admin ended.
+pub const END_REASON_ADMIN: &str = "admin_ended";
+
+/// An admin ends a live session: the row is marked ended (its actor, on whichever process,
+/// stops at its registry's next sweep) with a `session_ended` event naming the admin.
+/// `NotFound` for an unknown session, `Conflict` for one that already ended.
+#[tracing::instrument(skip(state, client))]
+pub async fn end_session_by_admin(
+    state: &AppState,
+    admin_id: Uuid,
+    session_id: Uuid,
+    client: &ClientInfo,
+) -> Result<(), ApiError> {
+    let session = store::live_sessions::find(&state.db, session_id)
+        .await?
+        .ok_or_else(|| ApiError::NotFound(format!("no session with id {session_id}")))?;
+    if session.status == store::live_sessions::STATUS_ENDED {
+        return Err(ApiError::Conflict("the session has already ended".into()));
+    }
+    let txn = state.db.begin().await?;
+    store::live_sessions::end(
+        &txn,
+        session_id,
+        END_REASON_ADMIN,
+        session.last_score,
+        Utc::now(),
+    )
+    .await?;
+    store::security_events::record(
+        &txn,
+        NewSecurityEvent {
+            event_type: EventType::SessionEnded,
+            user_id: Some(session.user_id),
+            actor_id: Some(admin_id),
+            client: Some(client),
+            details: json!({
+                "session_id": session_id,
+                "profile_key": session.profile_key,
+                "reason": END_REASON_ADMIN,
+                "last_score": session.last_score,
+            }),
+        },
+    )
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
+/// Revokes the presented token at once and ends the live sessions it opened.
 #[tracing::instrument(skip(state, client))]
 pub async fn logout(
     state: &AppState,
@@ -451,6 +529,8 @@ pub async fn logout(
     client: &ClientInfo,
 ) -> Result<(), ApiError> {
     store::revoked_tokens::revoke(&state.db, jti, user_id, expires_at).await?;
+    // The sessions this token opened end with it (their actors notice within a sweep).
+    store::live_sessions::end_opened_by(&state.db, jti, END_REASON_LOGOUT, Utc::now()).await?;
     store::security_events::record(
         &state.db,
         NewSecurityEvent {

@@ -119,9 +119,12 @@ pub struct SessionSettings {
     pub challenge_after_low_scores: u32,
     pub challenge_deadline_ms: u64,
     pub idle_timeout_secs: u64,
+    pub inactivity_timeout_secs: u64,
+    pub absolute_timeout_secs: u64,
     pub max_events_per_sec: u32,
     pub max_bad_frames: u32,
     pub persist_every_ms: u64,
+    pub score_sample_every_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -337,6 +340,15 @@ impl SessionSettings {
     }
     pub fn persist_every(&self) -> Duration {
         Duration::from_millis(self.persist_every_ms)
+    }
+    pub fn score_sample_every(&self) -> Duration {
+        Duration::from_millis(self.score_sample_every_ms)
+    }
+    pub fn inactivity_timeout(&self) -> Duration {
+        Duration::from_secs(self.inactivity_timeout_secs)
+    }
+    pub fn absolute_timeout(&self) -> Duration {
+        Duration::from_secs(self.absolute_timeout_secs)
     }
     /// Whether a browser page at `origin` may open a session socket.
     pub fn origin_allowed(&self, origin: &str) -> bool {

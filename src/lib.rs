@@ -13,15 +13,20 @@
 //!                   │                  health (health, ready, metrics), auth (register,
 //!                   │                  login, logout), me, admin (users, unlock, events),
 //!                   │                  admin_webhooks (subscriptions, deliveries),
-//!                   │                  sessions (ticket; WebSocket upgrade)
-//!                accounts, webhooks  flows: register, login + lockout, logout, unlock;
-//!                   │                  webhook subscriptions (SSRF guard, signing)
+//!                   │                  admin_sessions (list, end), sessions (ticket;
+//!                   │                  WebSocket upgrade; step-up)
+//!                accounts, step_up,  flows: register, login + lockout (password and
+//!                webhooks              behaviour failures), logout, unlock, admin end of a
+//!                   │                  session; session step-up; webhook subscriptions
 //!                alerts              which emails/webhooks an event queues (outbox, in the
 //!                   │                  event's own transaction)
 //!                actors/notifier ─ delivery   leases due alerts, sends them (SMTP via lettre,
 //!                   │                           signed webhooks via awc), retries, logs
+//!                actors/lockout      this process's live sessions by user: ends them on a
+//!                   │                  lock (also one made by another process: 1 s sweep),
+//!                   │                  counts behaviour failures through `accounts`
 //!                actors/session      one per WebSocket: rolling window, heartbeat, limits,
-//!                   │                  challenge deadline; frames in `protocol`
+//!                   │                  challenge deadline, timeouts; frames in `protocol`
 //!                actors/model_registry   scores windows (biometrics extraction + the shared
 //!                   │                      model cache → scoring)
 //!   ┌───────────────┼──────────────────────────────┐
@@ -30,7 +35,8 @@
 //!  tokens          users, login_attempts,     protocol (WebSocket frames)
 //!  lockout_policy  lockouts, security_events,
 //!  extractor       revoked_tokens, alerts,
-//!  client          webhooks, live_sessions
+//!  client          webhooks, live_sessions,
+//!                  session_scores
 //!                    (over the `entity` crate; schema in `migration`)
 //! ```
 //!
@@ -48,6 +54,12 @@
 //! - [`actors::session`] and [`actors::model_registry`]: live sessions over WebSocket
 //!   (ticket from `POST /api/v1/sessions`, wire frames in [`protocol`]), scored continuously
 //!   against the user's profile; a deny or an unanswered challenge ends the session.
+//! - [`step_up`]: a challenged session's owner proves it with password and typing; the pass is
+//!   recorded on the session before `step_up_done` is believed.
+//! - [`actors::lockout`]: the registry of live sessions; behaviour failures count under the
+//!   password lockout policy, and a lock ends the user's sessions on every process. It sits
+//!   under `accounts` in the picture but calls up into it to count failures (through the
+//!   `AppState` it is attached to), so the lockout policy keeps one transactional path.
 //! - [`rate_limit`]: per-IP limit on the auth endpoints (429).
 //! - [`error`]: the one `{code, message}` error body; [`metrics`]: Prometheus;
 //!   [`telemetry`]: tracing.
@@ -73,6 +85,7 @@ pub mod routes;
 pub mod scoring;
 pub mod startup;
 pub mod state;
+pub mod step_up;
 pub mod store;
 pub mod telemetry;
 pub mod webhooks;

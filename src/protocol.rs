@@ -36,7 +36,8 @@ pub const CLOSE_POLICY_ENDED: u16 = 4001;
 pub enum ClientFrame {
     /// Raw input events, in time order, of the session's modality.
     Events { events: Vec<RawEvent> },
-    /// The user passed a step-up check; clears a pending challenge.
+    /// The user passed the REST step-up; clears a pending challenge only if the server
+    /// recorded that pass after the challenge began (else an error `step_up_required`).
     StepUpDone,
 }
 
@@ -52,7 +53,8 @@ pub enum ServerFrame {
         /// Events received in this session so far.
         events_seen: u64,
     },
-    /// Prove it is you (step-up) within `deadline_ms`, then send `step_up_done`.
+    /// Pass the step-up (`POST /api/v1/sessions/{id}/step-up`) within `deadline_ms`, then send
+    /// `step_up_done`.
     Challenge { reason: String, deadline_ms: u64 },
     /// The session is over; the socket closes next.
     Ended { reason: String },

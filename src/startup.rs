@@ -14,6 +14,7 @@ use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
+use crate::actors::lockout::{Attach, Lockout};
 use crate::actors::model_registry::ModelRegistry;
 use crate::actors::notifier::{Notifier, Shutdown};
 use crate::configuration::Settings;
@@ -64,7 +65,13 @@ impl Application {
             state.settings.biometrics.clone(),
         )
         .start();
-        let state = web::Data::new(state.with_model_registry(Some(registry)));
+        let lockout = Lockout::new().start();
+        let state = web::Data::new(
+            state
+                .with_model_registry(Some(registry))
+                .with_lockout(Some(lockout.clone())),
+        );
+        lockout.do_send(Attach(state.clone().into_inner()));
         let server = serve(listener, state)?;
         tracing::info!(port, "behavioral-auth listening");
         Ok(Application {

@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use actix::{Addr, Recipient};
 use sea_orm::DatabaseConnection;
+use uuid::Uuid;
 
+use crate::actors::lockout::{EndUserSessions, Lockout, StepUpOutcome};
 use crate::actors::model_registry::ModelRegistry;
 use crate::actors::notifier::Wake;
 use crate::auth::password::PasswordHasher;
@@ -30,6 +32,8 @@ pub struct AppState {
     pub notifier: Option<Recipient<Wake>>,
     /// Scores live sessions' windows; `None` where no server runs (CLI).
     pub model_registry: Option<Addr<ModelRegistry>>,
+    /// This process's live sessions by user; `None` where no server runs (CLI).
+    pub lockout: Option<Addr<Lockout>>,
 }
 
 impl AppState {
@@ -43,6 +47,7 @@ impl AppState {
             training: TrainingQueue::default(),
             notifier: None,
             model_registry: None,
+            lockout: None,
             settings: Arc::new(settings),
             db,
         })
@@ -58,6 +63,26 @@ impl AppState {
     pub fn with_model_registry(mut self, registry: Option<Addr<ModelRegistry>>) -> Self {
         self.model_registry = registry;
         self
+    }
+
+    /// Sets the lockout actor that live sessions register with.
+    pub fn with_lockout(mut self, lockout: Option<Addr<Lockout>>) -> Self {
+        self.lockout = lockout;
+        self
+    }
+
+    /// Ends every live session of `user_id` on this process (e.g. its account was locked).
+    pub fn end_user_sessions(&self, user_id: Uuid, reason: &'static str) {
+        if let Some(lockout) = &self.lockout {
+            lockout.do_send(EndUserSessions { user_id, reason });
+        }
+    }
+
+    /// Tells a live session on this process how its owner's step-up went.
+    pub fn step_up_outcome(&self, session_id: Uuid, passed: bool) {
+        if let Some(lockout) = &self.lockout {
+            lockout.do_send(StepUpOutcome { session_id, passed });
+        }
     }
 
     /// Asks the notifier to look at the outbox now (it also polls on its own).

@@ -13,6 +13,7 @@ pub mod lockouts;
 pub mod login_attempts;
 pub mod revoked_tokens;
 pub mod security_events;
+pub mod session_scores;
 pub mod users;
 pub mod webhooks;
 
@@ -27,6 +28,7 @@ pub mod prelude {
     pub use super::login_attempts::Entity as LoginAttempts;
     pub use super::revoked_tokens::Entity as RevokedTokens;
     pub use super::security_events::Entity as SecurityEvents;
+    pub use super::session_scores::Entity as SessionScores;
     pub use super::users::Entity as Users;
     pub use super::webhooks::Entity as Webhooks;
 }

@@ -22,6 +22,10 @@ pub struct Model {
     pub end_reason: Option<String>,
     pub last_score: Option<f64>,
     pub last_seen_at: Option<DateTimeUtc>,
+    /// The owner's last passed step-up (password and typing) in this session.
+    pub step_up_passed_at: Option<DateTimeUtc>,
+    /// The `jti` of the access token that opened the session; its logout ends the session.
+    pub opened_by_jti: Option<String>,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -10,6 +10,8 @@ mod m20261124_000001_accounts;
 mod m20261124_000002_biometrics;
 mod m20261124_000003_alerts;
 mod m20261124_000004_sessions;
+mod m20261124_000005_session_control;
+mod m20261124_000006_session_scores;
 
 pub struct Migrator;
 
@@ -21,6 +23,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_biometrics::Migration),
             Box::new(m20261124_000003_alerts::Migration),
             Box::new(m20261124_000004_sessions::Migration),
+            Box::new(m20261124_000005_session_control::Migration),
+            Box::new(m20261124_000006_session_scores::Migration),
         ]
     }
 }

@@ -8,18 +8,26 @@
 //! send a `challenge`; a `deny`, or a challenge not answered with `step_up_done` in time, ends
 //! the session (`ended` frame, close code [`CLOSE_POLICY_ENDED`], `session_ended` security
 //! event). Status and last score reach `live_sessions` every `persist_every_ms` and at the end.
+//!
+//! `step_up_done` is believed only when the server recorded a passed step-up
+//! (`POST /api/v1/sessions/{id}/step-up`) after the challenge began: the [`Lockout`] actor, where
+//! the session registers itself, forwards [`StepUpPassed`] from that handler on this process,
+//! and `live_sessions.step_up_passed_at` answers for a pass made through another process.
+//! [`EndSession`] (a failed step-up, a locked account) ends the session from outside.
 
+mod step_up;
 mod window;
 
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web_actors::ws::{self, CloseCode, CloseReason};
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::actors::lockout::{BehaviourFailure, Lockout, RegisterSession, UnregisterSession};
 use crate::actors::model_registry::{ModelRegistry, ScoreResult, ScoreWindow};
 use crate::biometrics::verification::Decision;
 use crate::configuration::SessionSettings;
@@ -36,7 +44,7 @@ use self::window::{EventBudget, EventWindow};
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
 
 /// End reasons that are about the user's behaviour (they become `session_ended` events).
-const BEHAVIOURAL_REASONS: [&str; 2] = ["deny", "challenge_timeout"];
+const BEHAVIOURAL_REASONS: [&str; 3] = ["deny", "challenge_timeout", "step_up_failed"];
 
 /// Who is streaming and which profile the stream is scored against.
 #[derive(Debug, Clone)]
@@ -49,11 +57,25 @@ pub struct SessionSpec {
     pub text_id: Option<String>,
 }
 
+/// Ends the session from outside with `reason` (`ended` frame, close code 4001).
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct EndSession {
+    pub reason: &'static str,
+}
+
+/// The session's owner has just passed a step-up through the REST endpoint.
+#[derive(Message)]
+#[rtype(result = "()")]
+pub struct StepUpPassed;
+
 pub struct LiveSession {
     /// Session id, user and profile.
     spec: SessionSpec,
     /// Scores windows for every session.
     registry: Addr<ModelRegistry>,
+    /// This process's registry of live sessions, where the session registers itself.
+    lockout: Option<Addr<Lockout>>,
     /// Where progress and the end are recorded.
     db: DatabaseConnection,
     /// Window bounds, cadence, deadlines and limits.
@@ -70,14 +92,22 @@ pub struct LiveSession {
     low_streak: u32,
     /// The deadline timer of a pending challenge.
     challenge: Option<SpawnHandle>,
+    /// When the pending challenge was sent.
+    challenge_began_at: Option<DateTime<Utc>>,
+    /// The last step-up pass this process heard of.
+    step_up_passed_at: Option<DateTime<Utc>>,
     /// Malformed frames received.
     bad_frames: u32,
     /// This second's event allowance.
     budget: EventBudget,
     /// Last frame of any kind from the client.
     last_heard: Instant,
+    /// Last `events` frame from the client (the user's own activity).
+    last_events_at: Instant,
     /// The latest fused score.
     last_score: Option<f64>,
+    /// When a score was last kept in `session_scores`.
+    last_sampled_at: Option<Instant>,
     /// Something changed since the last write to `live_sessions`.
     dirty: bool,
     /// Why the session ended, once it has.
@@ -88,6 +118,7 @@ impl LiveSession {
     pub fn new(
         spec: SessionSpec,
         registry: Addr<ModelRegistry>,
+        lockout: Option<Addr<Lockout>>,
         db: DatabaseConnection,
         settings: SessionSettings,
     ) -> Self {
@@ -97,6 +128,7 @@ impl LiveSession {
         LiveSession {
             spec,
             registry,
+            lockout,
             db,
             settings,
             window,
@@ -105,10 +137,14 @@ impl LiveSession {
             last_score_at: now,
             low_streak: 0,
             challenge: None,
+            challenge_began_at: None,
+            step_up_passed_at: None,
             bad_frames: 0,
             budget,
             last_heard: now,
+            last_events_at: now,
             last_score: None,
+            last_sampled_at: None,
             dirty: false,
             end_reason: None,
         }
@@ -166,6 +202,7 @@ impl LiveSession {
             self.send(&ServerFrame::error("rate_limited", message), ctx);
             return;
         }
+        self.last_events_at = now;
         let count = events.len() as u64;
         self.events_seen += count;
         self.events_since_score += count;
@@ -225,6 +262,7 @@ impl LiveSession {
         };
         self.last_score = Some(scored.score);
         self.dirty = true;
+        self.sample_score(scored.score, scored.decision, ctx);
         let frame = ServerFrame::Score {
             score: scored.score,
             decision: scored.decision,
@@ -251,6 +289,7 @@ impl LiveSession {
                 },
                 ctx,
             );
+            self.challenge_began_at = Some(Utc::now());
             self.challenge = Some(ctx.run_later(deadline, |actor, ctx| {
                 actor.finish(
                     "challenge_timeout",
@@ -261,20 +300,30 @@ impl LiveSession {
         }
     }
 
-    fn on_step_up_done(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        // TODO: verify the step-up through a REST step-up endpoint instead of trusting the
-        // client's word; until then this only resets the challenge.
-        match self.challenge.take() {
-            Some(deadline) => {
-                ctx.cancel_future(deadline);
-                self.low_streak = 0;
-                self.dirty = true;
-            }
-            None => self.send(
-                &ServerFrame::error("no_challenge", "no challenge is pending"),
-                ctx,
-            ),
+    /// Keeps the score in the session's history, at most once per `score_sample_every_ms`.
+    fn sample_score(
+        &mut self,
+        score: f64,
+        decision: Decision,
+        ctx: &mut ws::WebsocketContext<Self>,
+    ) {
+        let now = Instant::now();
+        let due = self
+            .last_sampled_at
+            .is_none_or(|at| now.duration_since(at) >= self.settings.score_sample_every());
+        if !due {
+            return;
         }
+        self.last_sampled_at = Some(now);
+        let (db, id) = (self.db.clone(), self.spec.session_id);
+        let write = async move {
+            let result =
+                store::session_scores::insert(&db, id, score, decision.as_str(), Utc::now()).await;
+            if let Err(error) = result {
+                tracing::warn!(session_id = %id, %error, "cannot keep the session's score");
+            }
+        };
+        ctx.spawn(write.into_actor(self));
     }
 
     fn status(&self) -> &'static str {
@@ -308,12 +357,33 @@ impl Actor for LiveSession {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         tracing::info!(session_id = %self.spec.session_id, user_id = %self.spec.user_id, "live session opened");
+        if let Some(lockout) = &self.lockout {
+            lockout.do_send(RegisterSession {
+                session_id: self.spec.session_id,
+                user_id: self.spec.user_id,
+                end: ctx.address().recipient(),
+                step_up: ctx.address().recipient(),
+            });
+        }
         ctx.run_interval(HEARTBEAT_INTERVAL, |actor, ctx| {
             if actor.last_heard.elapsed() > actor.settings.idle_timeout() {
                 actor.finish("idle_timeout", CloseCode::Away, ctx);
+            } else if actor.last_events_at.elapsed() > actor.settings.inactivity_timeout() {
+                actor.finish(
+                    "inactivity_timeout",
+                    CloseCode::Other(CLOSE_POLICY_ENDED),
+                    ctx,
+                );
             } else {
                 ctx.ping(b"");
             }
+        });
+        ctx.run_later(self.settings.absolute_timeout(), |actor, ctx| {
+            actor.finish(
+                "absolute_timeout",
+                CloseCode::Other(CLOSE_POLICY_ENDED),
+                ctx,
+            );
         });
         ctx.run_interval(self.settings.score_every(), |actor, ctx| {
             if actor.events_since_score > 0
@@ -327,10 +397,28 @@ impl Actor for LiveSession {
         });
     }
 
+    fn stopping(&mut self, _: &mut Self::Context) -> Running {
+        if let Some(lockout) = &self.lockout {
+            lockout.do_send(UnregisterSession {
+                session_id: self.spec.session_id,
+            });
+        }
+        Running::Stop
+    }
+
     fn stopped(&mut self, _: &mut Self::Context) {
         let reason = self.end_reason.unwrap_or("client_closed");
         let (db, spec, last_score) = (self.db.clone(), self.spec.clone(), self.last_score);
         tracing::info!(session_id = %spec.session_id, reason, "live session ended");
+        if let Some(lockout) = &self.lockout
+            && BEHAVIOURAL_REASONS.contains(&reason)
+        {
+            lockout.do_send(BehaviourFailure {
+                user_id: spec.user_id,
+                session_id: spec.session_id,
+                reason,
+            });
+        }
         actix::spawn(async move {
             let now = Utc::now();
             if let Err(error) =

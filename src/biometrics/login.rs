@@ -68,10 +68,13 @@ async fn has_password_profile(state: &AppState, user_id: Uuid) -> Result<bool, A
         }))
 }
 
+/// Checks the typing of the password field; `context` is `Login` or `StepUp` (a step-up sample
+/// is never adapted into the profile).
 pub async fn check(
     state: &Arc<AppState>,
     user_id: Uuid,
     typing: Option<&Sample>,
+    context: Context,
 ) -> Result<LoginCheck, ApiError> {
     let Some(typing) = typing else {
         return Ok(if has_password_profile(state, user_id).await? {
@@ -80,7 +83,7 @@ pub async fn check(
             LoginCheck::NotEnrolled
         });
     };
-    match verify(state, user_id, typing, Context::Login).await {
+    match verify(state, user_id, typing, context).await {
         Ok(verified) if verified.decision == Decision::Allow => Ok(LoginCheck::Passed(verified)),
         Ok(verified) => Ok(LoginCheck::StepUp(
             StepUpReason::LowTypingScore,

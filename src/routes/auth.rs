@@ -11,6 +11,7 @@ use crate::accounts::{self, Registration};
 use crate::auth::client::ClientInfo;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::biometrics::login::{self as login_check, LoginCheck};
+use crate::biometrics::verification::Context;
 use crate::biometrics::verification::{Decision, Verified};
 use crate::error::{ApiError, ErrorBody};
 use crate::events::Sample;
@@ -159,11 +160,12 @@ pub async fn login(
         .transpose()?;
     let user =
         accounts::authenticate_password(&state, &body.username, body.password, &client).await?;
-    let (verified, step_up) = match login_check::check(&state, user.id, typing.as_ref()).await? {
-        LoginCheck::NotEnrolled => (None, None),
-        LoginCheck::Passed(verified) => (Some(verified), None),
-        LoginCheck::StepUp(reason, verified) => (verified, Some(reason)),
-    };
+    let (verified, step_up) =
+        match login_check::check(&state, user.id, typing.as_ref(), Context::Login).await? {
+            LoginCheck::NotEnrolled => (None, None),
+            LoginCheck::Passed(verified) => (Some(verified), None),
+            LoginCheck::StepUp(reason, verified) => (verified, Some(reason)),
+        };
     let biometric = verified.as_ref().map(LoginBiometric::from);
     if let Some(reason) = step_up {
         let details = json!({

@@ -5,6 +5,7 @@
 
 pub mod admin;
 pub mod admin_biometrics;
+pub mod admin_sessions;
 pub mod admin_webhooks;
 pub mod auth;
 pub mod biometrics;
@@ -45,7 +46,8 @@ pub fn configure(config: &mut ServiceConfig, max_sample_bytes: usize) {
         .service(
             scope::scope("/api/v1/sessions")
                 .service(sessions::create_session)
-                .service(sessions::live),
+                .service(sessions::live)
+                .service(sessions::step_up_session),
         )
         .service(
             scope::scope("/api/v1")
@@ -53,6 +55,8 @@ pub fn configure(config: &mut ServiceConfig, max_sample_bytes: usize) {
                 .service(admin::list_users)
                 .service(admin::unlock_user)
                 .service(admin::list_security_events)
+                .service(admin_sessions::list_sessions)
+                .service(admin_sessions::end_session)
                 .service(admin_biometrics::label_sample)
                 .service(admin_biometrics::retrain_user)
                 .service(admin_biometrics::delete_user_biometrics)

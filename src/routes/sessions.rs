@@ -9,6 +9,7 @@ use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use actix_web_actors::ws;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::DateTime;
 use chrono::Utc;
 use rand::Rng;
 use serde::{Deserialize, Serialize};
@@ -17,11 +18,13 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::actors::session::{LiveSession, SessionSpec};
+use crate::auth::client::ClientInfo;
 use crate::auth::extractor::AuthenticatedUser;
 use crate::biometrics::{check_text_id, parse_profile_key, profile_key};
 use crate::error::{ApiError, ErrorBody};
 use crate::events::{DeviceClass, Modality, Sample};
 use crate::state::AppState;
+use crate::step_up;
 use crate::store;
 use crate::store::live_sessions::NewLiveSession;
 
@@ -121,6 +124,7 @@ pub async fn create_session(
             profile_key: &key,
             ticket_hash: &hash_ticket(&ticket),
             ticket_expires_at: Utc::now() + ttl,
+            opened_by_jti: &user.claims.jti,
         },
     )
     .await?;
@@ -209,9 +213,78 @@ pub async fn live(
         device,
         text_id,
     };
-    let actor = LiveSession::new(spec, registry, state.db.clone(), settings.clone());
+    let actor = LiveSession::new(
+        spec,
+        registry,
+        state.lockout.clone(),
+        state.db.clone(),
+        settings.clone(),
+    );
     ws::WsResponseBuilder::new(actor, &request, stream)
         .frame_size(settings.max_frame_bytes)
         .start()
         .map_err(|error| ApiError::BadRequest(format!("expected a WebSocket handshake: {error}")))
+}
+
+/// The password again, and the typing of the password field.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StepUpRequest {
+    pub password: String,
+    /// Keystroke sample of the password field; required once the user has a password profile.
+    #[schema(value_type = Option<Object>)]
+    pub typing: Option<Sample>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"session_id": "6a1f0f0e-3f7c-4f0e-9a43-1f0c1e6c2f7a", "step_up_passed_at": "2026-11-24T21:40:00Z"}))]
+pub struct StepUpResponse {
+    pub session_id: Uuid,
+    /// When the pass was recorded; a `step_up_done` frame now clears the pending challenge.
+    pub step_up_passed_at: DateTime<Utc>,
+}
+
+/// Step-up of a live session by its owner: the password (counted under the lockout policy)
+/// and the typing of the password field (a user without a password profile passes on the
+/// password alone). A pass is recorded on the session so its socket accepts `step_up_done`;
+/// a failure ends the session (`ended` frame with `step_up_failed`, close code 4001).
+#[utoipa::path(
+    tag = "sessions",
+    operation_id = "step_up_session",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "The live session's id")),
+    request_body = StepUpRequest,
+    responses(
+        (status = 200, description = "Step-up passed and recorded", body = StepUpResponse),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Not authenticated, or a wrong password (the session ends)", body = ErrorBody),
+        (status = 403, description = "The typing did not match (`step_up_failed`; the session ends) or the session has ended (`session_ended`)", body = ErrorBody),
+        (status = 404, description = "No such session of the caller's", body = ErrorBody),
+        (status = 422, description = "Invalid typing sample", body = ErrorBody),
+    )
+)]
+#[post("/{id}/step-up")]
+pub async fn step_up_session(
+    state: web::Data<AppState>,
+    user: AuthenticatedUser,
+    client: ClientInfo,
+    path: web::Path<Uuid>,
+    body: web::Json<StepUpRequest>,
+) -> Result<web::Json<StepUpResponse>, ApiError> {
+    let state = state.into_inner();
+    let session_id = path.into_inner();
+    let body = body.into_inner();
+    let passed_at = step_up::step_up(
+        &state,
+        user.user_id,
+        session_id,
+        body.password,
+        body.typing,
+        &client,
+    )
+    .await?;
+    Ok(web::Json(StepUpResponse {
+        session_id,
+        step_up_passed_at: passed_at,
+    }))
 }

@@ -4,7 +4,10 @@
 use chrono::{DateTime, Utc};
 use entity::live_sessions;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use uuid::Uuid;
 
 pub use entity::live_sessions::Model as LiveSession;
@@ -24,6 +27,8 @@ pub struct NewLiveSession<'a> {
     pub profile_key: &'a str,
     pub ticket_hash: &'a str,
     pub ticket_expires_at: DateTime<Utc>,
+    /// The `jti` of the access token that asked for the ticket.
+    pub opened_by_jti: &'a str,
 }
 
 #[tracing::instrument(skip(db, new), fields(session_id = %new.id, user_id = %new.user_id))]
@@ -41,6 +46,8 @@ pub async fn insert<C: ConnectionTrait>(db: &C, new: NewLiveSession<'_>) -> Resu
         end_reason: Set(None),
         last_score: Set(None),
         last_seen_at: Set(None),
+        step_up_passed_at: Set(None),
+        opened_by_jti: Set(Some(new.opened_by_jti.to_owned())),
     };
     live_sessions::Entity::insert(row).exec(db).await?;
     Ok(())
@@ -115,4 +122,77 @@ pub async fn end<C: ConnectionTrait>(
 
 pub async fn find<C: ConnectionTrait>(db: &C, id: Uuid) -> Result<Option<LiveSession>, DbErr> {
     live_sessions::Entity::find_by_id(id).one(db).await
+}
+
+/// Records that the session's owner passed a step-up at `now`; `false` if the session has
+/// already ended (a pass cannot revive it).
+#[tracing::instrument(skip(db))]
+pub async fn record_step_up_passed<C: ConnectionTrait>(
+    db: &C,
+    id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<bool, DbErr> {
+    let updated = live_sessions::Entity::update_many()
+        .col_expr(
+            live_sessions::Column::StepUpPassedAt,
+            Expr::value(Some(now)),
+        )
+        .filter(live_sessions::Column::Id.eq(id))
+        .filter(live_sessions::Column::Status.ne(STATUS_ENDED))
+        .exec(db)
+        .await?;
+    Ok(updated.rows_affected == 1)
+}
+
+/// Ends every session the token `jti` opened that has not ended yet; returns how many. Their
+/// actors see it at their registry's next sweep.
+#[tracing::instrument(skip(db))]
+pub async fn end_opened_by<C: ConnectionTrait>(
+    db: &C,
+    jti: &str,
+    reason: &str,
+    now: DateTime<Utc>,
+) -> Result<u64, DbErr> {
+    let ended = live_sessions::Entity::update_many()
+        .col_expr(live_sessions::Column::Status, Expr::value(STATUS_ENDED))
+        .col_expr(live_sessions::Column::EndReason, Expr::value(Some(reason)))
+        .col_expr(live_sessions::Column::EndedAt, Expr::value(Some(now)))
+        .filter(live_sessions::Column::OpenedByJti.eq(jti))
+        .filter(live_sessions::Column::Status.ne(STATUS_ENDED))
+        .exec(db)
+        .await?;
+    Ok(ended.rows_affected)
+}
+
+/// Of the sessions `ids`, those whose row says they ended, with the recorded reason.
+pub async fn ended_among<C: ConnectionTrait>(
+    db: &C,
+    ids: Vec<Uuid>,
+) -> Result<Vec<(Uuid, Option<String>)>, DbErr> {
+    live_sessions::Entity::find()
+        .select_only()
+        .column(live_sessions::Column::Id)
+        .column(live_sessions::Column::EndReason)
+        .filter(live_sessions::Column::Id.is_in(ids))
+        .filter(live_sessions::Column::Status.eq(STATUS_ENDED))
+        .into_tuple()
+        .all(db)
+        .await
+}
+
+/// The newest sessions first (live ones and those that ended), at most `limit`; only those in
+/// `status` when given.
+pub async fn recent<C: ConnectionTrait>(
+    db: &C,
+    status: Option<&str>,
+    limit: u64,
+) -> Result<Vec<LiveSession>, DbErr> {
+    let mut query = live_sessions::Entity::find()
+        .filter(live_sessions::Column::Status.ne(STATUS_ISSUED))
+        .order_by_desc(live_sessions::Column::CreatedAt)
+        .limit(limit);
+    if let Some(status) = status {
+        query = query.filter(live_sessions::Column::Status.eq(status));
+    }
+    query.all(db).await
 }

@@ -10,6 +10,7 @@ pub mod lockouts;
 pub mod login_attempts;
 pub mod revoked_tokens;
 pub mod security_events;
+pub mod session_scores;
 pub mod users;
 pub mod webhooks;
 

@@ -156,3 +156,11 @@ pub fn is_locked(user: &User, now: DateTime<Utc>) -> bool {
 fn to_i32(value: u32) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
 }
+
+/// The users among `ids` (unknown ids are skipped).
+pub async fn find_many<C: ConnectionTrait>(db: &C, ids: Vec<Uuid>) -> Result<Vec<User>, DbErr> {
+    users::Entity::find()
+        .filter(users::Column::Id.is_in(ids))
+        .all(db)
+        .await
+}

@@ -33,6 +33,9 @@ const SERVED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/biometrics/profile/export"),
     ("post", "/api/v1/sessions"),
     ("get", "/api/v1/sessions/live"),
+    ("post", "/api/v1/sessions/{id}/step-up"),
+    ("get", "/api/v1/admin/sessions"),
+    ("delete", "/api/v1/admin/sessions/{id}"),
 ];
 
 #[actix_web::test]

@@ -1,8 +1,11 @@
 //! Live sessions end to end with a real WebSocket client: tickets and their refusals, genuine
-//! CMU typing streamed and allowed, an impostor challenged and cut off, and the socket's
-//! defences (malformed frames, oversized frames, floods).
+//! CMU typing streamed and allowed, an impostor challenged and cut off unless a step-up is
+//! passed, the socket's defences (malformed frames, oversized frames, floods), and step-up and
+//! lockouts reaching open sessions (`step_up`).
 
 mod defences;
+mod lockout;
+mod step_up;
 mod ws_client;
 
 use std::time::Duration;
@@ -11,7 +14,7 @@ use awc::ws::{CloseCode, Message};
 use behavioral_auth::configuration::Settings;
 use behavioral_auth::evaluation::cmu;
 use chrono::Utc;
-use entity::{live_sessions, security_events, users};
+use entity::{live_sessions, security_events, session_scores, users};
 use futures_util::SinkExt;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -25,7 +28,7 @@ use crate::on_both_databases;
 
 on_both_databases!(
     genuine_typing_streams_scores_that_allow,
-    an_impostor_is_challenged_and_cut_off_unless_the_step_up_is_done,
+    an_impostor_is_challenged_and_cut_off_unless_a_step_up_is_passed,
     a_deny_ends_the_session_at_once,
     tickets_are_single_use_short_lived_and_bound_to_allowed_origins_and_unlocked_accounts,
 );
@@ -42,6 +45,8 @@ fn live_settings(settings: &mut Settings) {
     settings.sessions.score_every_events = EVENTS_PER_ENTRY;
     settings.sessions.score_every_ms = 600_000;
     settings.sessions.persist_every_ms = 200;
+    // The first score is kept in the history; no more within a test.
+    settings.sessions.score_sample_every_ms = 600_000;
     // Replayed typing arrives far faster than anyone types.
     settings.sessions.max_events_per_sec = 100_000;
     settings.biometrics.adapt = false;
@@ -52,6 +57,19 @@ async fn open_session(app: &TestApp, token: &str, body: &Value) -> (u16, Value) 
     let response = app
         .client
         .post(app.url("/api/v1/sessions"))
+        .bearer_auth(token)
+        .json(body)
+        .send()
+        .await
+        .expect("request sent");
+    status_and_json(response).await
+}
+
+/// `POST /api/v1/sessions/{id}/step-up`: the status and body.
+async fn step_up(app: &TestApp, token: &str, id: Uuid, body: &Value) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url(&format!("/api/v1/sessions/{id}/step-up")))
         .bearer_auth(token)
         .json(body)
         .send()
@@ -172,6 +190,13 @@ async fn genuine_typing_streams_scores_that_allow(backend: Backend) {
         row.last_score.is_some() && row.last_seen_at.is_some(),
         "{row:?}"
     );
+    // The score history is sampled: ten scores within `score_sample_every_ms` keep one row.
+    let history = session_scores::Entity::find()
+        .filter(session_scores::Column::SessionId.eq(id))
+        .all(&app.db)
+        .await
+        .unwrap();
+    assert_eq!(history.len(), 1, "{history:?}");
 
     let bye = Message::Close(Some(CloseCode::Normal.into()));
     socket.send(bye).await.expect("close sent");
@@ -184,7 +209,7 @@ async fn genuine_typing_streams_scores_that_allow(backend: Backend) {
     assert_eq!(row.profile_key, "keystroke/desktop/passphrase");
 }
 
-async fn an_impostor_is_challenged_and_cut_off_unless_the_step_up_is_done(backend: Backend) {
+async fn an_impostor_is_challenged_and_cut_off_unless_a_step_up_is_passed(backend: Backend) {
     let Some(app) = spawn_app_with(backend, |settings| {
         live_settings(settings);
         settings.sessions.challenge_after_low_scores = 2;
@@ -206,11 +231,28 @@ async fn an_impostor_is_challenged_and_cut_off_unless_the_step_up_is_done(backen
 
     let first = stream_until_challenge(&mut socket, &mut impostor).await;
     assert_eq!(first["deadline_ms"], 600, "{first}");
-    // Answer within the deadline.
+    // Pass the step-up, then answer within the deadline.
+    let (status, body) = step_up(&app, &token, id, &json!({ "password": PASSWORD })).await;
+    assert_eq!(status, 200, "{body}");
     send_json(&mut socket, &json!({ "type": "step_up_done" })).await;
     tokio::time::sleep(Duration::from_millis(900)).await;
 
-    // Past the first deadline and still open: the step-up cleared it. Unanswered now.
+    // Past the first deadline and still open: the step-up cleared it, and the low-score streak
+    // starts again from zero.
+    let row = live_sessions::Entity::find_by_id(id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(row.status, "active", "{row:?}");
+    assert!(row.step_up_passed_at.is_some(), "{row:?}");
+    send_json(&mut socket, &events_frame(&impostor.next().unwrap())).await;
+    let frame = next_json(&mut socket).await;
+    assert_eq!(
+        frame["type"], "score",
+        "one low score is no challenge yet: {frame}"
+    );
+    // Unanswered now.
     stream_until_challenge(&mut socket, &mut impostor).await;
     let (code, frames) = close_code(&mut socket).await;
     assert_eq!(code, Some(4001), "{frames:?}");

@@ -1,0 +1,42 @@
+//! `session_scores`: the sampled score history of live sessions (the session actor decides how
+//! often a score is kept).
+
+use chrono::{DateTime, Utc};
+use entity::session_scores;
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+pub use entity::session_scores::Model as SessionScore;
+
+pub async fn insert<C: ConnectionTrait>(
+    db: &C,
+    session_id: Uuid,
+    score: f64,
+    decision: &str,
+    scored_at: DateTime<Utc>,
+) -> Result<(), DbErr> {
+    let row = session_scores::ActiveModel {
+        id: NotSet,
+        session_id: Set(session_id),
+        score: Set(score),
+        decision: Set(decision.to_owned()),
+        scored_at: Set(scored_at),
+    };
+    session_scores::Entity::insert(row).exec(db).await?;
+    Ok(())
+}
+
+/// The session's kept scores, oldest first.
+pub async fn for_session<C: ConnectionTrait>(
+    db: &C,
+    session_id: Uuid,
+) -> Result<Vec<SessionScore>, DbErr> {
+    session_scores::Entity::find()
+        .filter(session_scores::Column::SessionId.eq(session_id))
+        .order_by_asc(session_scores::Column::ScoredAt)
+        .all(db)
+        .await
+}
