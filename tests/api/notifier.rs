@@ -35,8 +35,10 @@ fn notifier_settings(settings: &mut Settings, smtp_port: u16) {
     settings.notifier.poll_interval_ms = 50;
     settings.notifier.backoff_base_ms = 50;
     settings.notifier.backoff_max_ms = 200;
-    settings.notifier.max_attempts = 6;
-    settings.notifier.request_timeout_ms = 3000;
+    settings.notifier.max_attempts = 10;
+    // Generous: a delivery that times out under a loaded CI machine is retried with the same
+    // id, which the receiver would see twice.
+    settings.notifier.request_timeout_ms = 10_000;
     settings.notifier.allow_private_targets = true;
     settings.smtp.host = "127.0.0.1".into();
     settings.smtp.port = smtp_port;
