@@ -216,28 +216,16 @@ pub async fn complete_login(
         .issue(user.id, &user.role)
         .map_err(ApiError::Internal)?;
     details["jti"] = json!(token.claims.jti);
-    let txn = state.db.begin().await?;
-    store::login_attempts::record(
-        &txn,
+    record_login_outcome(
+        state,
         Some(user.id),
         &user.username,
         Outcome::Success,
+        EventType::LoginSuccess,
         client,
+        details,
     )
     .await?;
-    store::security_events::record(
-        &txn,
-        NewSecurityEvent {
-            event_type: EventType::LoginSuccess,
-            user_id: Some(user.id),
-            actor_id: None,
-            client: Some(client),
-            details,
-        },
-    )
-    .await?;
-    txn.commit().await?;
-    state.metrics.login_outcome(Outcome::Success);
     Ok(token)
 }
 
@@ -248,23 +236,16 @@ pub async fn record_step_up(
     client: &ClientInfo,
     details: serde_json::Value,
 ) -> Result<(), ApiError> {
-    let txn = state.db.begin().await?;
-    store::login_attempts::record(&txn, Some(user.id), &user.username, Outcome::StepUp, client)
-        .await?;
-    store::security_events::record(
-        &txn,
-        NewSecurityEvent {
-            event_type: EventType::BiometricChallenge,
-            user_id: Some(user.id),
-            actor_id: None,
-            client: Some(client),
-            details,
-        },
+    record_login_outcome(
+        state,
+        Some(user.id),
+        &user.username,
+        Outcome::StepUp,
+        EventType::BiometricChallenge,
+        client,
+        details,
     )
-    .await?;
-    txn.commit().await?;
-    state.metrics.login_outcome(Outcome::StepUp);
-    Ok(())
+    .await
 }
 
 async fn finish_failed_login(
@@ -279,12 +260,29 @@ async fn finish_failed_login(
         details["username"] = json!(username);
         details["reason"] = json!("unknown_user");
     }
+    let event_type = EventType::LoginFailure;
+    record_login_outcome(
+        state, user_id, username, outcome, event_type, client, details,
+    )
+    .await
+}
+
+/// Writes a login's attempt row and security event in one transaction, and counts it.
+async fn record_login_outcome(
+    state: &AppState,
+    user_id: Option<Uuid>,
+    username: &str,
+    outcome: Outcome,
+    event_type: EventType,
+    client: &ClientInfo,
+    details: serde_json::Value,
+) -> Result<(), ApiError> {
     let txn = state.db.begin().await?;
     store::login_attempts::record(&txn, user_id, username, outcome, client).await?;
     store::security_events::record(
         &txn,
         NewSecurityEvent {
-            event_type: EventType::LoginFailure,
+            event_type,
             user_id,
             actor_id: None,
             client: Some(client),
@@ -529,6 +527,8 @@ pub async fn logout(
     client: &ClientInfo,
 ) -> Result<(), ApiError> {
     store::revoked_tokens::revoke(&state.db, jti, user_id, expires_at).await?;
+    // Revocations of expired tokens guard nothing (expiry refuses them): keep the table small.
+    store::revoked_tokens::purge_expired(&state.db, Utc::now()).await?;
     // The sessions this token opened end with it (their actors notice within a sweep).
     store::live_sessions::end_opened_by(&state.db, jti, END_REASON_LOGOUT, Utc::now()).await?;
     store::security_events::record(

@@ -69,12 +69,6 @@ impl ModelCache {
             .await;
     }
 
-    pub async fn forget(&self, user_id: Uuid, profile_key: &str) {
-        self.cache
-            .invalidate(&(user_id, profile_key.to_owned()))
-            .await;
-    }
-
     /// Drops every cached model of the user (after erasing their profile).
     pub fn forget_user(&self, user_id: Uuid) {
         // Invalidation by predicate needs support enabled at build time; iterating is cheap

@@ -5,7 +5,7 @@ use entity::lockouts;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DbErr,
-    EntityTrait, QueryFilter, QueryOrder,
+    EntityTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -55,12 +55,4 @@ pub async fn lift_active<C: ConnectionTrait>(
         .exec(db)
         .await?;
     Ok(result.rows_affected)
-}
-
-pub async fn for_user<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<Vec<Lockout>, DbErr> {
-    lockouts::Entity::find()
-        .filter(lockouts::Column::UserId.eq(user_id))
-        .order_by_asc(lockouts::Column::Id)
-        .all(db)
-        .await
 }

@@ -5,7 +5,7 @@ use entity::users;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
-    PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 use uuid::Uuid;
 
@@ -81,10 +81,6 @@ pub async fn admins_with_email<C: ConnectionTrait>(db: &C) -> Result<Vec<User>, 
         .order_by_asc(users::Column::Username)
         .all(db)
         .await
-}
-
-pub async fn count(db: &DatabaseConnection) -> Result<u64, DbErr> {
-    users::Entity::find().count(db).await
 }
 
 /// One page of users ordered by name, starting after `after_username`.
