@@ -85,6 +85,11 @@ impl Application {
         self.port
     }
 
+    /// Stops the server from outside (tests); `run_until_stopped` then stops the notifier.
+    pub fn handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
         if let Some(notifier) = self.notifier {

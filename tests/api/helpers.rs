@@ -35,6 +35,8 @@ pub struct TestApp {
     pub database_url: String,
     pub db: DatabaseConnection,
     pub client: Client,
+    /// Stops the server (and after it the notifier) while the test's runtime still runs.
+    server: actix_web::dev::ServerHandle,
     /// Keeps a SQLite database's folder alive for the test's duration.
     _folder: Option<tempfile::TempDir>,
 }
@@ -68,6 +70,8 @@ pub fn test_settings() -> Settings {
     settings.server.port = 0;
     settings.server.workers = 2;
     settings.database.max_connections = 20;
+    // Delivering alerts needs the test's SMTP listener and receiver (`notifier.rs` turns it on).
+    settings.notifier.enabled = false;
     // The tests send bursts from one address on purpose; `errors.rs` checks the limit itself.
     settings.rate_limit.auth_per_minute = 0;
     settings
@@ -99,6 +103,7 @@ pub async fn spawn_app_with(
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", application.port());
+    let server = application.handle();
     actix_web::rt::spawn(application.run_until_stopped());
     let db = Database::connect(&database_url)
         .await
@@ -108,6 +113,7 @@ pub async fn spawn_app_with(
         database_url,
         db,
         client: Client::new(),
+        server: server.clone(),
         _folder: folder,
     })
 }
@@ -121,6 +127,7 @@ pub async fn spawn_app_on(database_url: &str, customise: impl FnOnce(&mut Settin
         .await
         .expect("application builds");
     let address = format!("http://127.0.0.1:{}", application.port());
+    let server = application.handle();
     actix_web::rt::spawn(application.run_until_stopped());
     let db = Database::connect(database_url)
         .await
@@ -130,6 +137,7 @@ pub async fn spawn_app_on(database_url: &str, customise: impl FnOnce(&mut Settin
         database_url: database_url.to_owned(),
         db,
         client: Client::new(),
+        server: server.clone(),
         _folder: None,
     }
 }
@@ -256,6 +264,13 @@ async fn drop_stale_databases_once(admin: &DatabaseConnection) {
 }
 
 impl TestApp {
+    /// Stops the server gracefully, so actors holding connections (the notifier's SMTP pool,
+    /// database connections) are dropped while the runtime still runs.
+    pub async fn stop(&self) {
+        self.server.stop(true).await;
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }

@@ -32,6 +32,7 @@ on_both_databases!(
 
 /// Fast polling and backoff, the test SMTP listener, and loopback webhook targets allowed.
 fn notifier_settings(settings: &mut Settings, smtp_port: u16) {
+    settings.notifier.enabled = true;
     settings.notifier.poll_interval_ms = 50;
     settings.notifier.backoff_base_ms = 50;
     settings.notifier.backoff_max_ms = 200;
@@ -175,6 +176,7 @@ async fn a_lockout_emails_the_user_and_the_admins_and_sends_a_signed_webhook(bac
         .collect();
     assert!(types.contains(&"webhook_created"), "{types:?}");
     assert!(types.contains(&"webhook_deleted"), "{types:?}");
+    app.stop().await;
 }
 
 async fn a_failing_receiver_gets_the_webhook_retried_until_it_arrives_exactly_once(
@@ -233,6 +235,7 @@ async fn a_failing_receiver_gets_the_webhook_retried_until_it_arrives_exactly_on
     assert!(row.delivered_at.is_some());
     assert_eq!(row.attempts, 3);
     assert!(!row.dead);
+    app.stop().await;
 }
 
 async fn webhook_urls_into_private_networks_or_not_over_http_are_refused(backend: Backend) {
@@ -271,6 +274,8 @@ async fn webhook_urls_into_private_networks_or_not_over_http_are_refused(backend
     assert_eq!(status, 422);
     let (status, body) = subscribe(&relaxed, &token, "http://127.0.0.1:9/", json!(["*"])).await;
     assert_eq!(status, 201, "{body}");
+    app.stop().await;
+    relaxed.stop().await;
 }
 
 async fn two_servers_on_one_database_deliver_each_alert_once(backend: Backend) {
@@ -317,4 +322,6 @@ async fn two_servers_on_one_database_deliver_each_alert_once(backend: Backend) {
         .collect();
     usernames.sort_unstable();
     assert_eq!(usernames, users);
+    first.stop().await;
+    second.stop().await;
 }
