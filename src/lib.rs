@@ -15,9 +15,10 @@
 //!                   │                  admin_webhooks (subscriptions, deliveries),
 //!                   │                  admin_sessions (list, end), sessions (ticket;
 //!                   │                  WebSocket upgrade; step-up)
-//!                accounts, step_up,  flows: register, login + lockout (password and
-//!                webhooks              behaviour failures), logout, unlock, admin end of a
-//!                   │                  session; session step-up; webhook subscriptions
+//!                accounts/, step_up, flows: register, login + lockout (password and
+//!                webhooks,             behaviour failures), logout, unlock, admin end of a
+//!                login_nonces          session; session step-up; webhook subscriptions;
+//!                   │                  one-time nonces for logins that carry typing
 //!                alerts              which emails/webhooks an event queues (outbox, in the
 //!                   │                  event's own transaction)
 //!                actors/notifier ─ delivery   leases due alerts, sends them (SMTP via lettre,
@@ -60,6 +61,9 @@
 //!   password lockout policy, and a lock ends the user's sessions on every process. It sits
 //!   under `accounts` in the picture but calls up into it to count failures (through the
 //!   `AppState` it is attached to), so the lockout policy keeps one transactional path.
+//! - [`login_nonces`] and [`biometrics::bot_defence`]: a login's typing is bound to a one-time
+//!   nonce, a keystroke sample repeating one already seen is refused as a replay, and
+//!   machine-regular timing is audited as scripted input.
 //! - [`rate_limit`]: per-IP limit on the auth endpoints (429).
 //! - [`error`]: the one `{code, message}` error body; [`metrics`]: Prometheus;
 //!   [`telemetry`]: tracing.

@@ -70,6 +70,9 @@ pub fn test_settings() -> Settings {
     settings.server.port = 0;
     settings.server.workers = 2;
     settings.database.max_connections = 20;
+    // Tests fire bursts (100 concurrent logins) on a 2-core machine that may be busy building:
+    // waiting longer for a pooled connection keeps overload (503) out of correctness tests.
+    settings.database.connect_timeout_secs = 30;
     // Delivering alerts needs the test's SMTP listener and receiver (`notifier.rs` turns it on).
     settings.notifier.enabled = false;
     // The tests send bursts from one address on purpose; `errors.rs` checks the limit itself.
