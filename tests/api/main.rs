@@ -12,5 +12,6 @@ mod lockout;
 mod notifier;
 mod openapi;
 mod operations;
+mod pages;
 mod sessions;
 mod tokens;
