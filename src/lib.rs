@@ -13,7 +13,9 @@
 //!                   │                  health (health, ready, metrics), auth (register,
 //!                   │                  login, logout), me, admin (users, unlock, events),
 //!                   │                  admin_webhooks (subscriptions, deliveries),
-//!                   │                  admin_sessions (list, end), sessions (ticket;
+//!                   │                  admin_sessions (list, end, score history),
+//!                   │                  admin_stats (timelines, score distributions),
+//!                   │                  admin_exports (CSV), sessions (ticket;
 //!                   │                  WebSocket upgrade; step-up)
 //!                accounts, step_up,  flows: register, login + lockout (password and
 //!                webhooks              behaviour failures), logout, unlock, admin end of a
@@ -31,12 +33,13 @@
 //!                   │                      model cache → scoring)
 //!   ┌───────────────┼──────────────────────────────┐
 //! auth/           store/                     configuration, error, metrics,
-//!  password        the only sea-orm user:     openapi, state, telemetry,
+//!  password        the only sea-orm user:     openapi, state, telemetry, stats,
 //!  tokens          users, login_attempts,     protocol (WebSocket frames)
 //!  lockout_policy  lockouts, security_events,
 //!  extractor       revoked_tokens, alerts,
 //!  client          webhooks, live_sessions,
-//!                  session_scores
+//!                  session_scores, stats (reads
+//!                  for the dashboard)
 //!                    (over the `entity` crate; schema in `migration`)
 //! ```
 //!
@@ -61,6 +64,8 @@
 //!   under `accounts` in the picture but calls up into it to count failures (through the
 //!   `AppState` it is attached to), so the lockout policy keeps one transactional path.
 //! - [`rate_limit`]: per-IP limit on the auth endpoints (429).
+//! - [`stats`]: the pure arithmetic of the admin statistics (time buckets, score
+//!   histograms); `routes::admin_stats` feeds it rows from `store::stats`.
 //! - [`error`]: the one `{code, message}` error body; [`metrics`]: Prometheus;
 //!   [`telemetry`]: tracing.
 
@@ -85,6 +90,7 @@ pub mod routes;
 pub mod scoring;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod step_up;
 pub mod store;
 pub mod telemetry;

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod admin_stats;
 mod biometrics;
 mod cli;
 mod errors;
