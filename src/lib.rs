@@ -47,6 +47,9 @@
 //!   `DATABASE_URL`).
 //! - [`startup`]: `Application::build` / `port` / `run_until_stopped`.
 //! - [`routes`]: HTTP handlers with their OpenAPI text; [`openapi`] assembles the document.
+//!   `routes::pages` serves `static/`: the user pages, the admin dashboard and the capture SDK
+//!   (`static/js/`, which mirrors [`protocol`]); embedded in release builds, read from disk in
+//!   debug builds.
 //! - [`accounts`]: what happens on register, login, logout and unlock, including the security
 //!   events each writes.
 //! - [`auth`]: argon2id passwords, JWT access tokens with key rotation, the pure lockout

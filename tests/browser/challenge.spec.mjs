@@ -5,7 +5,7 @@
 
 import assert from 'node:assert/strict';
 import { aaltoSentences, cmuRhythms, enter, replay } from './data.mjs';
-import { logIn } from './user.spec.mjs';
+import { logInAsOwner } from './user.spec.mjs';
 
 /** The impostor: CMU subject s036, Aalto participant 275 (both far from the account holder). */
 export const IMPOSTOR = { cmu: 's036', aalto: 275 };
@@ -20,8 +20,7 @@ export default async function challengeSpec(ctx) {
 
   // The owner logs in; the live session is open.
   const page = await ctx.newPage('challenge');
-  const outcome = await logIn(ctx, page, user.username, user.loginRhythm);
-  assert.equal(outcome.step_up_required, false, `owner's login: ${JSON.stringify(outcome)}`);
+  await logInAsOwner(ctx, page, user.username, user.loginRhythms);
   await page.waitForURL(`${ctx.baseUrl}/session`);
   await page.locator('#connection').getByText('open').waitFor();
 
@@ -30,7 +29,11 @@ export default async function challengeSpec(ctx) {
   let typed = 0;
   while (!(await dialog.isVisible())) {
     assert.ok(typed < MAX_SENTENCES, `no challenge after ${typed} impostor sentences (scores: ${await page.locator('#score-count').textContent()}, last ${await page.locator('#gauge-value').textContent()})`);
-    assert.doesNotMatch(await page.locator('#message').textContent(), /ended/, 'ended before any challenge');
+    const message = await page.locator('#message').textContent();
+    if (/ended/.test(message)) {
+      await ctx.screenshot(page, 'challenge-failed');
+      assert.fail(`the session ended before any challenge: ${message}`);
+    }
     await page.locator('#notes').focus();
     await replay(page, impostorText[typed % impostorText.length]);
     await enter(page);

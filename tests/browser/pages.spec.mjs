@@ -33,7 +33,9 @@ export default async function pagesSpec(ctx) {
         continue; // the dashboard is not part of this build yet
       }
       assert.equal(response.status(), 200, `${path}`);
-      await page.waitForLoadState('networkidle');
+      // Not 'networkidle': the session page keeps a socket open and the dashboard polls.
+      await page.waitForLoadState('load');
+      await page.waitForTimeout(700);
       const unlabelled = await page.evaluate(() => [...document.querySelectorAll('input, textarea, select')]
         .filter((field) => field.type !== 'hidden' && !field.labels?.length && !field.getAttribute('aria-label') && !field.getAttribute('aria-labelledby'))
         .map((field) => field.id || field.name || field.outerHTML.slice(0, 60)));
@@ -56,6 +58,26 @@ export default async function pagesSpec(ctx) {
   }
   assert.deepEqual(focused.slice(0, 2), ['username', 'password'], `tab order: ${focused}`);
   await page.context().close();
+
+  // The phone capture page streams touch: taps on the pad reach an open touch session.
+  const phone = await ctx.newPage('capture (touch)', { viewport: ctx.viewports.PHONE, isMobile: true, hasTouch: true });
+  await phone.goto(`${ctx.baseUrl}/capture#token=${encodeURIComponent(token)}`);
+  assert.equal(new URL(phone.url()).hash, '', 'the token leaves the address bar');
+  await phone.getByRole('button', { name: 'Start capturing' }).tap();
+  await phone.locator('#touch-status').getByText('open').waitFor();
+  const pad = await phone.locator('#pad').boundingBox();
+  // Swipes as pointer strokes (Playwright's touchscreen only taps).
+  for (let swipe = 0; swipe < 6; swipe += 1) {
+    await phone.mouse.move(pad.x + 30, pad.y + 30 + swipe * 20);
+    await phone.mouse.down();
+    await phone.mouse.move(pad.x + 250, pad.y + 60 + swipe * 18, { steps: 12 });
+    await phone.mouse.up();
+    await phone.waitForTimeout(120);
+  }
+  await phone.getByRole('button', { name: /Add what I just did/ }).tap();
+  await phone.locator('#message').getByText(/touch: 1 of \d+/).waitFor();
+  await ctx.screenshot(phone, 'capture-phone-started');
+  await phone.context().close();
 
   // The QR code on the session page encodes the capture page's address.
   const session = await ctx.newPage('session (qr)');

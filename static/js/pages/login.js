@@ -52,6 +52,8 @@ $('login-form').addEventListener('submit', async (event) => {
     return;
   }
   remember(answer.access_token, name);
+  // The session page says how the login's typing scored.
+  sessionStorage.setItem('behavioral-auth.login', JSON.stringify(answer.biometric || null));
   const score = answer.biometric ? `, typing score ${percent(answer.biometric.score)}` : '';
   say(`Logged in${score}.`, 'good');
   window.location.assign('/session');

@@ -37,6 +37,8 @@ if (!bearer) {
 
 function run() {
   $('who').textContent = username() || 'you';
+  const login = JSON.parse(sessionStorage.getItem('behavioral-auth.login') || 'null');
+  if (login) say(`Logged in: your typing scored ${percent(login.score)} (your threshold ${percent(login.threshold)}).`, 'good');
   showQrCode();
   const scores = [];
   const startedAt = performance.now();
@@ -86,6 +88,7 @@ function showScore(frame, scores) {
   $('gauge-value').textContent = percent(frame.score);
   const arc = $('gauge-arc');
   arc.setAttribute('stroke-dasharray', `${Math.round(frame.score * 100)} 100`);
+  arc.setAttribute('visibility', 'visible');
   arc.setAttribute('stroke', DECISION_COLOUR[frame.decision] || '#1f5fbf');
   const decision = $('decision');
   decision.textContent = frame.decision;
