@@ -1,7 +1,7 @@
 // The admin dashboard in Chromium: an admin signs in on /admin, sees the locked user (the one
 // the user specs left in ctx.shared.lockedUser, or one locked here with wrong passwords),
 // unlocks them, sees the four charts drawn with data, and ends a live session from the table.
-// Screenshots: admin-desktop, admin-phone.
+// Screenshots: admin-dashboard-desktop, admin-dashboard-phone.
 
 import assert from 'node:assert/strict';
 
@@ -117,7 +117,7 @@ export default async function (ctx) {
   const lockoutSummary = await page.locator('#chart-lockouts-summary').textContent();
   assert.match(lockoutSummary, /^[1-9]\d* lockouts after wrong passwords/, lockoutSummary);
   console.log(`  charts: ${loginMarks} login, ${lockoutMarks} lockout, ${sessionMarks} session marks; ${await page.locator('#chart-scores-summary').textContent()}`);
-  await ctx.screenshot(page, 'admin-desktop');
+  await ctx.screenshot(page, 'admin-dashboard-desktop');
 
   // Unlock from the table (keyboard: focus the button, press Enter).
   const unlock = row.getByRole('button', { name: `Unlock ${locked}` });
@@ -160,6 +160,6 @@ export default async function (ctx) {
   await phone.locator('#chart-logins svg.main-svg').first().waitFor();
   const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
   assert.ok(overflow <= 1, `the page is ${overflow}px wider than the phone`);
-  await ctx.screenshot(phone, 'admin-phone');
+  await ctx.screenshot(phone, 'admin-dashboard-phone');
   await phone.context().close();
 }
