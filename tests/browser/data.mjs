@@ -98,9 +98,11 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * Types `presses` into the focused element of `page` with their timings: every key-down and
  * key-up is sent at its recorded offset from the start (overlaps included), so delays of the
- * test machine do not accumulate. Shifted presses hold Shift around the key.
+ * test machine do not accumulate. Shifted presses hold Shift around the key. `stop()`, when
+ * given, is asked before every key event: when it says true, held keys are released and the
+ * typing stops (the person sees a dialog and stops typing).
  */
-export async function replay(page, presses) {
+export async function replay(page, presses, { stop = () => false } = {}) {
   const actions = [];
   for (const p of presses) {
     if (p.shift) {
@@ -116,6 +118,10 @@ export async function replay(page, presses) {
   for (const action of actions) {
     const wait = start + action.at - performance.now();
     if (wait > 0) await sleep(wait);
+    if (stop()) {
+      for (const key of held) await page.keyboard.up(key);
+      return false;
+    }
     if (action.kind === 'down') {
       if (held.has(action.key)) continue;
       held.add(action.key);
@@ -125,6 +131,7 @@ export async function replay(page, presses) {
       await page.keyboard.up(action.key);
     }
   }
+  return true;
 }
 
 /** Presses Enter the way a person does (a short hold). */

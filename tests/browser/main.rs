@@ -143,8 +143,8 @@ fn the_pages_work_in_a_real_browser() {
             .env("DATABASE_URL", &database_url)
             .env("APP__SERVER__HOST", "127.0.0.1")
             .env("APP__SESSIONS__ALLOWED_ORIGINS", &base_url)
-            // A challenge the test does not answer ends the session in seconds, not 30.
-            .env("APP__SESSIONS__CHALLENGE_DEADLINE_MS", "8000")
+            // A missed challenge ends the session in 20 s, not 30 (the slowest CMU typist needs ~10 s).
+            .env("APP__SESSIONS__CHALLENGE_DEADLINE_MS", "20000")
             // One behaviour failure locks the account, so the impostor spec ends in a lockout.
             .env("APP__LOCKOUT__MAX_FAILURES", "1")
             .env("APP__RATE_LIMIT__AUTH_PER_MINUTE", "0")

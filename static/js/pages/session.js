@@ -151,15 +151,24 @@ function challenge(live, frame) {
   countdown = setInterval(tick, 500);
   say('Please confirm it is you.', 'warn');
   if (!dialog.open) dialog.showModal();
-  field.focus();
+  // Focus the heading, not the field: keys typed in the moment the dialog appears must not
+  // land in the password field (nor an Enter submit it).
+  $('challenge-heading').focus();
 
   const form = $('challenge-form');
+  let submitting = false;
   form.onsubmit = async (event) => {
     event.preventDefault();
+    if (submitting) return;
     const password = field.value;
+    if (!password) {
+      $('challenge-message').textContent = 'Type your password.';
+      return;
+    }
     const typing = recorder.sample({ textId: 'password', typedChars: password.length, device: deviceClass() });
     recorder.reset();
     field.value = '';
+    submitting = true;
     try {
       await call('POST', `/api/v1/sessions/${live.sessionId}/step-up`, { password, typing: typing.events.length ? typing : null });
     } catch (error) {
