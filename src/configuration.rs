@@ -68,6 +68,7 @@ pub struct AuthSettings {
     pub access_token_ttl_secs: u64,
     pub active_kid: String,
     pub jwt_keys: BTreeMap<String, String>,
+    pub login_nonce_ttl_secs: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -105,6 +106,8 @@ pub struct BiometricSettings {
     pub retrain_every_adapted: u64,
     pub model_cache_capacity: u64,
     pub model_cache_ttl_secs: u64,
+    pub replay_tolerance_ms: f64,
+    pub replay_history: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

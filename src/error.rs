@@ -56,6 +56,9 @@ pub enum ApiError {
     /// Verification before the profile has a model.
     #[error("{0}")]
     ProfileNotReady(String),
+    /// A 422 with its own code, e.g. `replayed_sample`, `nonce_required` or `invalid_nonce`.
+    #[error("{message}")]
+    Unprocessable { code: &'static str, message: String },
     #[error("too many requests; retry in {0} s")]
     TooManyRequests(u64),
     #[error("the service is not ready: {0}")]
@@ -80,6 +83,7 @@ impl ApiError {
             ApiError::InvalidSample(_) => "invalid_sample",
             ApiError::SequenceMismatch(_) => "sequence_mismatch",
             ApiError::ProfileNotReady(_) => "profile_not_ready",
+            ApiError::Unprocessable { code, .. } => code,
             ApiError::TooManyRequests(_) => "rate_limited",
             ApiError::Unavailable(_) => "unavailable",
             ApiError::Internal(_) => "internal",
@@ -93,7 +97,14 @@ impl ApiError {
 
 impl From<sea_orm::DbErr> for ApiError {
     fn from(error: sea_orm::DbErr) -> Self {
-        ApiError::Internal(error.into())
+        match error {
+            // Every pooled connection stayed busy past the timeout: overload, not a bug.
+            sea_orm::DbErr::ConnectionAcquire(cause) => {
+                tracing::warn!(error = %cause, "no database connection available");
+                ApiError::Unavailable("the database is busy; retry shortly".into())
+            }
+            other => ApiError::Internal(other.into()),
+        }
     }
 }
 
@@ -109,7 +120,8 @@ impl ResponseError for ApiError {
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Validation(_)
             | ApiError::InvalidSample(_)
-            | ApiError::SequenceMismatch(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            | ApiError::SequenceMismatch(_)
+            | ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::ProfileNotReady(_) => StatusCode::CONFLICT,
             ApiError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,

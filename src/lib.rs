@@ -84,6 +84,7 @@ pub mod error;
 pub mod evaluation;
 pub mod events;
 pub mod features;
+pub mod login_nonces;
 pub mod metrics;
 pub mod openapi;
 pub mod protocol;

@@ -79,9 +79,13 @@ impl AppState {
     }
 
     /// Tells a live session on this process how its owner's step-up went.
-    pub fn step_up_outcome(&self, session_id: Uuid, passed: bool) {
+    /// Tells the session the step-up passed (`failure: None`) or ends it with `failure`.
+    pub fn step_up_outcome(&self, session_id: Uuid, failure: Option<&'static str>) {
         if let Some(lockout) = &self.lockout {
-            lockout.do_send(StepUpOutcome { session_id, passed });
+            lockout.do_send(StepUpOutcome {
+                session_id,
+                failure,
+            });
         }
     }
 

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::accounts;
@@ -18,9 +19,12 @@ use crate::events::Sample;
 use crate::state::AppState;
 use crate::store;
 use crate::store::live_sessions::STATUS_ENDED;
+use crate::store::security_events::{EventType, NewSecurityEvent};
 
 /// The end reason of a session whose step-up failed.
 pub const END_REASON_STEP_UP_FAILED: &str = "step_up_failed";
+/// The password was wrong: counted once, as a password failure, not again as a behavioural one.
+pub const END_REASON_STEP_UP_WRONG_PASSWORD: &str = "step_up_wrong_password";
 
 /// Checks `password` and `typing` for the owner of `session_id`; returns when the pass was
 /// recorded. `NotFound` unless `user_id` owns the session; `session_ended` once it is over.
@@ -57,24 +61,49 @@ pub async fn step_up(
         };
     let failure = match checked {
         Ok(LoginCheck::NotEnrolled | LoginCheck::Passed(_)) => None,
-        Ok(LoginCheck::StepUp(..)) => Some(ApiError::Refused {
-            code: "step_up_failed",
-            message: "the typing did not match the profile",
-        }),
-        Err(error @ ApiError::InvalidCredentials) => Some(error),
+        Ok(LoginCheck::StepUp(..)) => Some((
+            END_REASON_STEP_UP_FAILED,
+            ApiError::Refused {
+                code: "step_up_failed",
+                message: "the typing did not match the profile",
+            },
+        )),
+        Err(error @ ApiError::InvalidCredentials) => {
+            Some((END_REASON_STEP_UP_WRONG_PASSWORD, error))
+        }
         Err(other) => return Err(other),
     };
-    if let Some(error) = failure {
+    if let Some((reason, error)) = failure {
         // Recorded first, so a session held by another process ends at its next sweep.
         store::live_sessions::end(
             &state.db,
             session_id,
-            END_REASON_STEP_UP_FAILED,
+            reason,
             session.last_score,
             Utc::now(),
         )
         .await?;
-        state.step_up_outcome(session_id, false);
+        if reason == END_REASON_STEP_UP_WRONG_PASSWORD {
+            // Not a behavioural end (the session actor neither counts nor audits it): the
+            // password failure is already counted; the session's end is audited here.
+            store::security_events::record(
+                &state.db,
+                NewSecurityEvent {
+                    event_type: EventType::SessionEnded,
+                    user_id: Some(user_id),
+                    actor_id: None,
+                    client: Some(client),
+                    details: json!({
+                        "session_id": session_id,
+                        "profile_key": session.profile_key,
+                        "reason": reason,
+                        "last_score": session.last_score,
+                    }),
+                },
+            )
+            .await?;
+        }
+        state.step_up_outcome(session_id, Some(reason));
         return Err(error);
     }
     let now = Utc::now();
@@ -84,6 +113,6 @@ pub async fn step_up(
             message: "the session has ended",
         });
     }
-    state.step_up_outcome(session_id, true);
+    state.step_up_outcome(session_id, None);
     Ok(now)
 }

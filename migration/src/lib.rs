@@ -12,6 +12,7 @@ mod m20261124_000003_alerts;
 mod m20261124_000004_sessions;
 mod m20261124_000005_session_control;
 mod m20261124_000006_session_scores;
+mod m20261124_000007_bot_defence;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_sessions::Migration),
             Box::new(m20261124_000005_session_control::Migration),
             Box::new(m20261124_000006_session_scores::Migration),
+            Box::new(m20261124_000007_bot_defence::Migration),
         ]
     }
 }

@@ -38,7 +38,13 @@ use crate::store;
 pub const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 
 /// End reasons a sweep passes on as they are; any other becomes `ended_elsewhere`.
-const KNOWN_END_REASONS: [&str; 4] = ["account_locked", "logout", "admin_ended", "step_up_failed"];
+const KNOWN_END_REASONS: [&str; 5] = [
+    "account_locked",
+    "logout",
+    "admin_ended",
+    "step_up_failed",
+    "step_up_wrong_password",
+];
 
 /// How one live session is reached.
 struct SessionHandle {
@@ -72,13 +78,13 @@ pub struct EndUserSessions {
     pub reason: &'static str,
 }
 
-/// The owner of `session_id` passed (`passed`) or failed a step-up; a failure ends the
-/// session with `step_up_failed`.
+/// The owner of `session_id` passed a step-up (`failure: None`) or failed it; a failure ends
+/// the session with that reason (`step_up_failed`, `step_up_wrong_password`).
 #[derive(Message)]
 #[rtype(result = "()")]
 pub struct StepUpOutcome {
     pub session_id: Uuid,
-    pub passed: bool,
+    pub failure: Option<&'static str>,
 }
 
 /// The shared state behavioural failures are counted with (sent once by `startup`).
@@ -225,12 +231,9 @@ impl Handler<StepUpOutcome> for Lockout {
         let Some(handle) = self.sessions.get(&message.session_id) else {
             return;
         };
-        if message.passed {
-            handle.step_up.do_send(StepUpPassed);
-        } else {
-            handle.end.do_send(EndSession {
-                reason: "step_up_failed",
-            });
+        match message.failure {
+            None => handle.step_up.do_send(StepUpPassed),
+            Some(reason) => handle.end.do_send(EndSession { reason }),
         }
     }
 }

@@ -6,8 +6,10 @@
 //! own future, so a model loaded from the database never holds up other sessions' scores.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use actix::prelude::*;
+use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
@@ -59,8 +61,31 @@ impl ModelRegistry {
     }
 }
 
+/// How often the registry looks for models retrained by other processes.
+const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+/// Look back this much further than the last look, for clock skew between processes.
+const REFRESH_OVERLAP: chrono::Duration = chrono::Duration::seconds(5);
+
 impl Actor for ModelRegistry {
     type Context = Context<Self>;
+
+    fn started(&mut self, ctx: &mut Self::Context) {
+        let mut since = Utc::now() - REFRESH_OVERLAP;
+        ctx.run_interval(REFRESH_INTERVAL, move |actor, ctx| {
+            let (db, models) = (actor.db.clone(), actor.models.clone());
+            let looked_at = Utc::now();
+            let from = since;
+            since = looked_at - REFRESH_OVERLAP;
+            ctx.spawn(
+                async move {
+                    if let Err(error) = models.refresh(&db, from).await {
+                        tracing::warn!(%error, "cannot look for retrained models");
+                    }
+                }
+                .into_actor(actor),
+            );
+        });
+    }
 }
 
 impl Handler<ScoreWindow> for ModelRegistry {

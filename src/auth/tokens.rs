@@ -150,6 +150,7 @@ mod tests {
                 .iter()
                 .map(|(kid, secret)| (kid.to_string(), secret.to_string()))
                 .collect::<BTreeMap<_, _>>(),
+            login_nonce_ttl_secs: 120,
         }
     }
 

@@ -14,6 +14,7 @@ use crate::state::AppState;
 use crate::store;
 use crate::store::biometric_samples::{LABEL_GENUINE, NewSample, StoredSample};
 
+use super::bot_defence;
 use super::extraction::{Extracted, extract};
 use super::training::required_samples;
 use super::{device_name, modality_name, profile_key};
@@ -89,6 +90,7 @@ pub async fn enroll(
     let extracted = extract(sample, user_id, settings)?;
     let key = profile_key(sample);
     tracing::Span::current().record("profile_key", key.as_str());
+    bot_defence::flag_scripted(state, user_id, &key, &extracted.quality, "enroll").await?;
     if extracted.quality.score < settings.min_enrollment_quality {
         let reasons: Vec<String> = extracted
             .quality
@@ -104,6 +106,7 @@ pub async fn enroll(
         )));
     }
     check_enrolled_sequence(state, user_id, &key, &extracted).await?;
+    bot_defence::refuse_replay(state, user_id, &key, sample, "enroll").await?;
 
     let stored = store_genuine(state, user_id, &key, sample, &extracted, "enrollment").await?;
     let enrolled =

@@ -23,6 +23,8 @@ pub enum StepUpReason {
     LowTypingScore,
     /// The password was typed with another key sequence (e.g. corrections, another layout).
     SequenceMismatch,
+    /// The typing repeats a sample already seen for this profile: a replayed recording.
+    ReplayedSample,
 }
 
 impl StepUpReason {
@@ -31,6 +33,7 @@ impl StepUpReason {
             StepUpReason::TypingRequired => "typing_required",
             StepUpReason::LowTypingScore => "low_typing_score",
             StepUpReason::SequenceMismatch => "sequence_mismatch",
+            StepUpReason::ReplayedSample => "replayed_sample",
         }
     }
 }
@@ -98,6 +101,10 @@ pub async fn check(
         Err(ApiError::SequenceMismatch(_)) => {
             Ok(LoginCheck::StepUp(StepUpReason::SequenceMismatch, None))
         }
+        Err(ApiError::Unprocessable {
+            code: "replayed_sample",
+            ..
+        }) => Ok(LoginCheck::StepUp(StepUpReason::ReplayedSample, None)),
         Err(ApiError::InvalidSample(_)) => {
             Ok(LoginCheck::StepUp(StepUpReason::LowTypingScore, None))
         }

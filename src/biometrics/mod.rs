@@ -5,6 +5,7 @@
 //! A *profile* is one user's data for one (modality, device class, text): e.g.
 //! `keystroke/desktop/password` or `touch/mobile/*`. Desktop and mobile never mix.
 
+pub mod bot_defence;
 pub mod enrollment;
 pub mod extraction;
 pub mod login;

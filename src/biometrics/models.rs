@@ -1,10 +1,13 @@
 //! Trained models in memory: a bounded cache (moka) over `biometric_models`, keyed by
-//! (user, profile). Retraining and deletion invalidate the entry; the time-to-live bounds how
-//! long another process's retrained model takes to be seen here.
+//! (user, profile). Retraining here replaces the entry and deletion drops it; a model
+//! retrained by another process on the same database is noticed by [`ModelCache::refresh`]
+//! (the model-registry actor calls it every second), and the time-to-live bounds staleness
+//! should that ever fail.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use moka::future::Cache;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -67,6 +70,28 @@ impl ModelCache {
         self.cache
             .insert((user_id, profile_key.to_owned()), Arc::new(loaded))
             .await;
+    }
+
+    /// Drops cached models that a newer stored version (trained at or after `since`, e.g. by
+    /// another process) replaces; returns how many. Reads only ids and versions, not models.
+    pub async fn refresh(
+        &self,
+        db: &DatabaseConnection,
+        since: DateTime<Utc>,
+    ) -> Result<usize, sea_orm::DbErr> {
+        let mut dropped = 0;
+        for (user_id, profile_key, version) in
+            store::biometric_models::trained_since(db, since).await?
+        {
+            let key = (user_id, profile_key);
+            if let Some(cached) = self.cache.get(&key).await
+                && cached.version != version
+            {
+                self.cache.invalidate(&key).await;
+                dropped += 1;
+            }
+        }
+        Ok(dropped)
     }
 
     /// Drops every cached model of the user (after erasing their profile).

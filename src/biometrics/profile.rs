@@ -89,6 +89,7 @@ pub async fn erase(
     let samples = store::biometric_samples::delete_for_user(&txn, user_id).await?;
     let models = store::biometric_models::delete_for_user(&txn, user_id).await?;
     store::biometric_verifications::delete_for_user(&txn, user_id).await?;
+    store::keystroke_fingerprints::delete_for_user(&txn, user_id).await?;
     store::security_events::record(
         &txn,
         NewSecurityEvent {

@@ -16,6 +16,7 @@ use crate::store;
 use crate::store::biometric_samples::LABEL_GENUINE;
 use crate::store::biometric_verifications::NewVerification;
 
+use super::bot_defence;
 use super::enrollment::{check_enrolled_sequence, store_genuine};
 use super::extraction::extract;
 use super::profile_key;
@@ -131,6 +132,8 @@ pub async fn verify(
         )));
     };
     check_enrolled_sequence(state, user_id, &key, &extracted).await?;
+    bot_defence::flag_scripted(state, user_id, &key, &extracted.quality, context.as_str()).await?;
+    bot_defence::refuse_replay(state, user_id, &key, sample, context.as_str()).await?;
 
     let breakdowns = extracted
         .rows

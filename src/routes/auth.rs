@@ -15,6 +15,7 @@ use crate::biometrics::verification::Context;
 use crate::biometrics::verification::{Decision, Verified};
 use crate::error::{ApiError, ErrorBody};
 use crate::events::Sample;
+use crate::login_nonces;
 use crate::state::AppState;
 use crate::store::users::ROLE_USER;
 
@@ -45,6 +46,17 @@ pub struct LoginRequest {
     /// How the password field was typed (a keystroke sample; its `text_id` is taken as
     /// `password`). Required once the user has a trained password profile.
     pub typing: Option<Sample>,
+    /// A one-time nonce from `POST /api/v1/auth/nonce`; required when `typing` is present.
+    pub nonce: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"nonce": "q6V0m3c3Qy1kUe2cT8b1mYdQ3l9x2dJ8zQy4c1S0ZxE", "expires_in": 120}))]
+pub struct NonceResponse {
+    /// Send it as `nonce` with the next login that carries typing; it works once.
+    pub nonce: String,
+    /// Seconds until the nonce expires.
+    pub expires_in: u64,
 }
 
 /// The typing verdict of a login.
@@ -128,6 +140,25 @@ pub async fn register(
     }))
 }
 
+/// Issues a one-time nonce for a login that carries a typing sample, so a captured login
+/// request cannot be sent again.
+#[utoipa::path(
+    tag = "auth",
+    operation_id = "create_login_nonce",
+    responses(
+        (status = 201, description = "A fresh nonce", body = NonceResponse),
+        (status = 429, description = "Too many requests from this address", body = ErrorBody),
+    )
+)]
+#[post("/nonce")]
+pub async fn create_nonce(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let issued = login_nonces::issue(&state).await?;
+    Ok(HttpResponse::Created().json(NonceResponse {
+        nonce: issued.nonce,
+        expires_in: issued.expires_in,
+    }))
+}
+
 /// Logs in with a password and, once the user has a trained password profile, the typing of
 /// the password field. Every password failure — unknown user, wrong password, locked account —
 /// is the same 401 with the same body. A right password with typing that does not pass gets
@@ -142,7 +173,7 @@ pub async fn register(
         (status = 401, description = "Invalid credentials (or a locked account)", body = ErrorBody),
         (status = 413, description = "Body too large", body = ErrorBody),
         (status = 415, description = "Not JSON", body = ErrorBody),
-        (status = 422, description = "Body of the wrong shape, or an invalid typing sample", body = ErrorBody),
+        (status = 422, description = "Body of the wrong shape, an invalid typing sample, or typing without a valid nonce (`nonce_required`, `invalid_nonce`)", body = ErrorBody),
         (status = 429, description = "Too many requests from this address", body = ErrorBody),
     )
 )]
@@ -158,6 +189,9 @@ pub async fn login(
         .typing
         .map(|typing| login_check::prepare_typing(typing, state.settings.biometrics.max_events))
         .transpose()?;
+    if typing.is_some() {
+        login_nonces::consume(&state, body.nonce.as_deref()).await?;
+    }
     let user =
         accounts::authenticate_password(&state, &body.username, body.password, &client).await?;
     let (verified, step_up) =

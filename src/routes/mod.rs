@@ -32,6 +32,7 @@ pub fn configure(config: &mut ServiceConfig, max_sample_bytes: usize) {
             scope::scope("/api/v1/auth")
                 .wrap(from_fn(limit_auth_requests))
                 .service(auth::register)
+                .service(auth::create_nonce)
                 .service(auth::login)
                 .service(auth::logout),
         )

@@ -5,7 +5,7 @@ use entity::biometric_models;
 use sea_orm::sea_query::OnConflict;
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter, QueryOrder,
+    QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -57,6 +57,23 @@ pub async fn upsert<C: ConnectionTrait>(db: &C, model: NewModel) -> Result<(), D
         .exec(db)
         .await?;
     Ok(())
+}
+
+/// (user, profile key, version) of every model trained at or after `since` — the light
+/// columns only, for the model cache to notice retraining done by another process.
+pub async fn trained_since<C: ConnectionTrait>(
+    db: &C,
+    since: DateTime<Utc>,
+) -> Result<Vec<(Uuid, String, i32)>, DbErr> {
+    biometric_models::Entity::find()
+        .select_only()
+        .column(biometric_models::Column::UserId)
+        .column(biometric_models::Column::ProfileKey)
+        .column(biometric_models::Column::Version)
+        .filter(biometric_models::Column::TrainedAt.gte(since))
+        .into_tuple()
+        .all(db)
+        .await
 }
 
 pub async fn find<C: ConnectionTrait>(

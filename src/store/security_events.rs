@@ -33,6 +33,10 @@ pub enum EventType {
     WebhookCreated,
     WebhookDeleted,
     SessionEnded,
+    /// A keystroke sample identical or near-identical to one already seen was refused.
+    ReplayRefused,
+    /// A keystroke sample with machine-regular or instantaneous timing (a script, not a hand).
+    ScriptedInput,
 }
 
 impl EventType {
@@ -52,6 +56,8 @@ impl EventType {
             EventType::WebhookCreated => "webhook_created",
             EventType::WebhookDeleted => "webhook_deleted",
             EventType::SessionEnded => "session_ended",
+            EventType::ReplayRefused => "replay_refused",
+            EventType::ScriptedInput => "scripted_input",
         }
     }
 
@@ -69,7 +75,9 @@ impl EventType {
             | EventType::SampleLabelled
             | EventType::WebhookCreated
             | EventType::WebhookDeleted
-            | EventType::SessionEnded => Severity::Warning,
+            | EventType::SessionEnded
+            | EventType::ReplayRefused
+            | EventType::ScriptedInput => Severity::Warning,
             EventType::Lockout => Severity::High,
         }
     }

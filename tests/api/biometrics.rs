@@ -36,13 +36,18 @@ pub(crate) fn cmu_rows(subject: &str) -> Vec<cmu::CmuRow> {
     .collect()
 }
 
-fn sample_of(row: &cmu::CmuRow, text_id: &str) -> Value {
+pub(crate) fn sample_of(row: &cmu::CmuRow, text_id: &str) -> Value {
     let mut sample: Sample = cmu::to_sample(row);
     sample.text_id = Some(text_id.to_owned());
     serde_json::to_value(sample).expect("a sample serialises")
 }
 
-async fn post_sample(app: &TestApp, path: &str, token: &str, sample: &Value) -> (u16, Value) {
+pub(crate) async fn post_sample(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    sample: &Value,
+) -> (u16, Value) {
     let response = app
         .client
         .post(app.url(path))
@@ -70,7 +75,7 @@ pub(crate) async fn enrol(app: &TestApp, token: &str, subject: &str, text_id: &s
     wait_until_ready(app, token, text_id).await;
 }
 
-async fn wait_until_ready(app: &TestApp, token: &str, text_id: &str) -> Value {
+pub(crate) async fn wait_until_ready(app: &TestApp, token: &str, text_id: &str) -> Value {
     for _ in 0..300 {
         let (_, body) = status_and_json(
             app.get_with_token("/api/v1/biometrics/profile", token)
@@ -169,13 +174,8 @@ async fn genuine_typing_scores_clearly_above_an_impostors_and_the_model_survives
         mean(&impostor)
     );
 
-    let (status, verdict) = post_sample(
-        &app,
-        "/api/v1/biometrics/verify",
-        &token,
-        &sample_of(&genuine_rows[0], "passphrase"),
-    )
-    .await;
+    let fresh = sample_of(&cmu_rows("s002")[90], "passphrase");
+    let (status, verdict) = post_sample(&app, "/api/v1/biometrics/verify", &token, &fresh).await;
     assert_eq!(status, 200);
     for field in ["score", "threshold"] {
         assert!(
@@ -192,9 +192,36 @@ async fn genuine_typing_scores_clearly_above_an_impostors_and_the_model_survives
         "background negatives train the SVM: {verdict}"
     );
 
-    // A second server on the same database has no model in memory: it loads the stored one.
-    let restarted = crate::helpers::spawn_app_on(&app.database_url, without_adaptation).await;
-    let again = scores(&restarted, &token, &genuine_rows[..1], "passphrase").await;
+    // The same timing again is a recording, not a hand: refused and audited.
+    let (status, body) = post_sample(&app, "/api/v1/biometrics/verify", &token, &fresh).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["code"], "replayed_sample");
+    let events: Value = app
+        .get_with_token("/api/v1/admin/security-events?type=replay_refused", &admin)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        events["items"].as_array().map(Vec::len),
+        Some(1),
+        "{events}"
+    );
+
+    // A second server on the same database has no model in memory: it loads the stored one
+    // (replay refusal off there, to score the very same sample again).
+    let restarted = crate::helpers::spawn_app_on(&app.database_url, |settings| {
+        without_adaptation(settings);
+        settings.biometrics.replay_tolerance_ms = -1.0;
+    })
+    .await;
+    let again = scores(
+        &restarted,
+        &token,
+        &[cmu_rows("s002")[90].clone()],
+        "passphrase",
+    )
+    .await;
     assert!(
         (again[0] - verdict["score"].as_f64().unwrap()).abs() < 1e-9,
         "same model, same score"
@@ -215,6 +242,7 @@ async fn a_login_with_the_password_profile_needs_the_right_rhythm(backend: Backe
             let mut body = json!({ "username": "pat", "password": PASSWORD });
             if let Some(typing) = typing {
                 body["typing"] = typing;
+                body["nonce"] = json!(app.login_nonce().await);
             }
             status_and_json(app.post_json("/api/v1/auth/login", &body).await).await
         }
@@ -239,6 +267,12 @@ async fn a_login_with_the_password_profile_needs_the_right_rhythm(backend: Backe
     let (_, body) = login(None).await;
     assert_eq!(body["step_up_required"], true);
     assert_eq!(body["step_up_reason"], "typing_required");
+
+    // The first login's typing, sent again (a recording): refused as a replay.
+    let (status, body) = login(Some(sample_of(own, "password"))).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["step_up_required"], true, "{body}");
+    assert_eq!(body["step_up_reason"], "replayed_sample");
 
     let (status, body) = login(Some(
         json!({ "modality": "touch", "device": "mobile", "events": [] }),

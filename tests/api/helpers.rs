@@ -301,6 +301,14 @@ impl TestApp {
     }
 
     /// Registers `username` with [`PASSWORD`] and returns its user id.
+    /// A one-time nonce for a login that carries typing.
+    pub async fn login_nonce(&self) -> String {
+        let response = self.post_json("/api/v1/auth/nonce", &json!({})).await;
+        let (status, body) = status_and_json(response).await;
+        assert_eq!(status, 201, "{body}");
+        body["nonce"].as_str().unwrap().to_owned()
+    }
+
     pub async fn registered_user(&self, username: &str) -> Uuid {
         let response = self.register(username, PASSWORD).await;
         assert_eq!(response.status(), 201, "register {username}");

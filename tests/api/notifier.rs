@@ -3,6 +3,7 @@
 //! every signature — retrying with backoff until the receiver accepts, exactly once by id.
 //! Webhook URLs that point into the server's own network are refused.
 
+mod after_kill;
 mod smtp_listener;
 mod webhook_receiver;
 

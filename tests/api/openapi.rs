@@ -12,6 +12,7 @@ const SERVED_ROUTES: &[(&str, &str)] = &[
     ("get", "/ready"),
     ("get", "/metrics"),
     ("post", "/api/v1/auth/register"),
+    ("post", "/api/v1/auth/nonce"),
     ("post", "/api/v1/auth/login"),
     ("post", "/api/v1/auth/logout"),
     ("get", "/api/v1/me"),

@@ -34,6 +34,11 @@ pub struct WebhookReceiver {
 
 impl WebhookReceiver {
     pub fn start(failures: usize) -> WebhookReceiver {
+        Self::start_on(0, failures)
+    }
+
+    /// A receiver on a given loopback port (0 = any free one).
+    pub fn start_on(port: u16, failures: usize) -> WebhookReceiver {
         let shared = Arc::new(Mutex::new(Shared {
             failures,
             ..Shared::default()
@@ -45,7 +50,7 @@ impl WebhookReceiver {
                 .default_service(web::to(receive))
         })
         .workers(1)
-        .bind("127.0.0.1:0")
+        .bind(("127.0.0.1", port))
         .expect("bind receiver");
         let port = server.addrs()[0].port();
         actix_web::rt::spawn(server.run());

@@ -105,3 +105,31 @@ async fn a_silent_session_ends_at_the_first_heartbeat_after_the_idle_timeout() {
         Some("idle_timeout")
     );
 }
+
+#[actix_web::test]
+async fn a_session_without_events_ends_at_the_inactivity_timeout_though_the_socket_lives() {
+    let Some((app, mut socket)) = free_text_socket(|s| {
+        s.sessions.idle_timeout_secs = 3600;
+        s.sessions.inactivity_timeout_secs = 0;
+    })
+    .await
+    else {
+        return;
+    };
+    // The socket stays open (the idle timeout is an hour away) but the user sends no events.
+    let (code, frames) = close_code(&mut socket).await;
+    assert_eq!(code, Some(4001), "{frames:?}");
+    assert_eq!(
+        frames,
+        vec![json!({ "type": "ended", "reason": "inactivity_timeout" })]
+    );
+    let row = live_sessions::Entity::find()
+        .one(&app.db)
+        .await
+        .unwrap()
+        .expect("the session row");
+    assert_eq!(
+        ended_row(&app, row.id).await.end_reason.as_deref(),
+        Some("inactivity_timeout")
+    );
+}

@@ -102,16 +102,24 @@ async fn a_wrong_password_at_step_up_ends_the_session(backend: Backend) {
     assert_eq!(code, Some(4001), "{frames:?}");
     assert_eq!(
         frames,
-        vec![json!({ "type": "ended", "reason": "step_up_failed" })]
+        vec![json!({ "type": "ended", "reason": "step_up_wrong_password" })]
     );
     assert_eq!(
         ended_row(&app, id).await.end_reason.as_deref(),
-        Some("step_up_failed")
+        Some("step_up_wrong_password")
     );
     assert_eq!(
         session_ended_event(&app, user_id).await["reason"],
-        "step_up_failed"
+        "step_up_wrong_password"
     );
+    // One wrong password is one failure: not a password failure plus a behavioural one.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let user = entity::users::Entity::find_by_id(user_id)
+        .one(&app.db)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.failure_count, 1);
     // An ended session takes no step-up, and nobody else's session is found.
     let (status, body) = step_up(&app, &token, id, &json!({ "password": PASSWORD })).await;
     assert_eq!(
