@@ -105,7 +105,11 @@ async function loadCharts() {
 function profileText(profiles) {
   if (profiles.length === 0) return 'none';
   return profiles
-    .map((p) => `${p.profile_key.split('/').pop()}: ${p.ready ? 'ready' : `${p.samples} of ${p.required}`}`)
+    .map((p) => {
+      const [modality, device, text] = p.profile_key.split('/');
+      const name = `${modality} ${device}, ${text === '*' ? 'free text' : text}`;
+      return `${name}: ${p.ready ? 'ready' : `${p.samples} of ${p.required}`}`;
+    })
     .join('; ');
 }
 
