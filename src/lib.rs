@@ -13,7 +13,9 @@
 //!                   │                  health (health, ready, metrics), auth (register,
 //!                   │                  login, logout), me, admin (users, unlock, events),
 //!                   │                  admin_webhooks (subscriptions, deliveries),
-//!                   │                  admin_sessions (list, end), sessions (ticket;
+//!                   │                  admin_sessions (list, end, score history),
+//!                   │                  admin_stats (timelines, score distributions),
+//!                   │                  admin_exports (CSV), sessions (ticket;
 //!                   │                  WebSocket upgrade; step-up)
 //!                accounts/, step_up, flows: register, login + lockout (password and
 //!                webhooks,             behaviour failures), logout, unlock, admin end of a
@@ -32,12 +34,13 @@
 //!                   │                      model cache → scoring)
 //!   ┌───────────────┼──────────────────────────────┐
 //! auth/           store/                     configuration, error, metrics,
-//!  password        the only sea-orm user:     openapi, state, telemetry,
+//!  password        the only sea-orm user:     openapi, state, telemetry, stats,
 //!  tokens          users, login_attempts,     protocol (WebSocket frames)
 //!  lockout_policy  lockouts, security_events,
 //!  extractor       revoked_tokens, alerts,
 //!  client          webhooks, live_sessions,
-//!                  session_scores
+//!                  session_scores, stats (reads
+//!                  for the dashboard)
 //!                    (over the `entity` crate; schema in `migration`)
 //! ```
 //!
@@ -45,6 +48,9 @@
 //!   `DATABASE_URL`).
 //! - [`startup`]: `Application::build` / `port` / `run_until_stopped`.
 //! - [`routes`]: HTTP handlers with their OpenAPI text; [`openapi`] assembles the document.
+//!   `routes::pages` serves `static/`: the user pages, the admin dashboard and the capture SDK
+//!   (`static/js/`, which mirrors [`protocol`]); embedded in release builds, read from disk in
+//!   debug builds.
 //! - [`accounts`]: what happens on register, login, logout and unlock, including the security
 //!   events each writes.
 //! - [`auth`]: argon2id passwords, JWT access tokens with key rotation, the pure lockout
@@ -65,6 +71,8 @@
 //!   nonce, a keystroke sample repeating one already seen is refused as a replay, and
 //!   machine-regular timing is audited as scripted input.
 //! - [`rate_limit`]: per-IP limit on the auth endpoints (429).
+//! - [`stats`]: the pure arithmetic of the admin statistics (time buckets, score
+//!   histograms); `routes::admin_stats` feeds it rows from `store::stats`.
 //! - [`error`]: the one `{code, message}` error body; [`metrics`]: Prometheus;
 //!   [`telemetry`]: tracing.
 
@@ -90,6 +98,7 @@ pub mod routes;
 pub mod scoring;
 pub mod startup;
 pub mod state;
+pub mod stats;
 pub mod step_up;
 pub mod store;
 pub mod telemetry;

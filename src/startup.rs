@@ -116,7 +116,7 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .split_for_parts();
         app.service(SwaggerUi::new("/docs/{_:.*}").url(OPENAPI_PATH, api))
             .service(web::redirect("/docs", "/docs/"))
-            .route("/", web::get().to(routes::pages::index))
+            .configure(routes::pages::configure)
             .default_service(web::to(error::not_found))
             .wrap(from_fn(track_requests))
             .wrap(from_fn(echo_request_id))

@@ -1,5 +1,7 @@
 //! Admin endpoints: users with their lock status, unlocking, and the security-event trail.
 
+use std::collections::{BTreeMap, HashMap};
+
 use actix_web::{get, post, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -9,6 +11,7 @@ use uuid::Uuid;
 use crate::accounts;
 use crate::auth::client::ClientInfo;
 use crate::auth::extractor::AdminUser;
+use crate::biometrics::training::required_samples;
 use crate::error::{ApiError, ErrorBody};
 use crate::state::AppState;
 use crate::store;
@@ -34,11 +37,69 @@ pub struct UserSummary {
     pub failure_count: i32,
     /// Temporary lockouts since the counters were last reset.
     pub temporary_lockouts: i32,
+    /// The user's biometric profiles: enrolment progress, readiness, estimated EER.
+    pub profiles: Vec<ProfileStatus>,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"profile_key": "keystroke/desktop/passphrase", "samples": 5, "required": 5, "ready": true, "estimated_eer": 0.07}))]
+pub struct ProfileStatus {
+    pub profile_key: String,
+    /// Genuine samples kept (enrolled and adapted).
+    pub samples: u64,
+    /// Enrolment samples needed before a model is trained.
+    pub required: u64,
+    /// Whether a trained model scores this profile.
+    pub ready: bool,
+    /// The model's equal error rate estimated at training, if it could be.
+    pub estimated_eer: Option<f64>,
+}
+
+/// Every user of `users` with their profiles (two queries for the whole page).
+pub(crate) async fn user_summaries(
+    state: &AppState,
+    users: Vec<User>,
+) -> Result<Vec<UserSummary>, ApiError> {
+    let ids: Vec<Uuid> = users.iter().map(|user| user.id).collect();
+    let mut profiles: BTreeMap<(Uuid, String), ProfileStatus> = BTreeMap::new();
+    for (user_id, key, samples) in
+        store::stats::genuine_sample_counts(&state.db, ids.clone()).await?
+    {
+        profiles.insert(
+            (user_id, key.clone()),
+            ProfileStatus {
+                required: required_samples(&key, &state.settings.biometrics),
+                profile_key: key,
+                samples: u64::try_from(samples).unwrap_or(0),
+                ready: false,
+                estimated_eer: None,
+            },
+        );
+    }
+    for (user_id, key, estimated_eer) in store::stats::model_summaries(&state.db, ids).await? {
+        if let Some(profile) = profiles.get_mut(&(user_id, key)) {
+            profile.ready = true;
+            profile.estimated_eer = estimated_eer;
+        }
+    }
+    let mut by_user: HashMap<Uuid, Vec<ProfileStatus>> = HashMap::new();
+    for ((user_id, _), profile) in profiles {
+        by_user.entry(user_id).or_default().push(profile);
+    }
+    let now = Utc::now();
+    Ok(users
+        .into_iter()
+        .map(|user| {
+            let profiles = by_user.remove(&user.id).unwrap_or_default();
+            UserSummary::from_user(user, profiles, now)
+        })
+        .collect())
 }
 
 impl UserSummary {
-    fn from_user(user: User, now: DateTime<Utc>) -> Self {
+    fn from_user(user: User, profiles: Vec<ProfileStatus>, now: DateTime<Utc>) -> Self {
         UserSummary {
+            profiles,
             locked: store::users::is_locked(&user, now),
             locked_until: user.locked_until.filter(|until| *until > now),
             user_id: user.id,
@@ -103,12 +164,8 @@ pub async fn list_users(
     let next_cursor = (users.len() as u64 == limit)
         .then(|| users.last().map(|user| user.username.clone()))
         .flatten();
-    let now = Utc::now();
     Ok(web::Json(UserPage {
-        items: users
-            .into_iter()
-            .map(|user| UserSummary::from_user(user, now))
-            .collect(),
+        items: user_summaries(&state, users).await?,
         next_cursor,
     }))
 }
@@ -134,7 +191,8 @@ pub async fn unlock_user(
     path: web::Path<Uuid>,
 ) -> Result<web::Json<UserSummary>, ApiError> {
     let user = accounts::unlock(&state, admin.0.user_id, path.into_inner(), &client).await?;
-    Ok(web::Json(UserSummary::from_user(user, Utc::now())))
+    let mut summary = user_summaries(&state, vec![user]).await?;
+    Ok(web::Json(summary.remove(0)))
 }
 
 #[derive(Serialize, ToSchema)]

@@ -119,3 +119,59 @@ pub async fn end_session(
     accounts::end_session_by_admin(&state, admin.0.user_id, path.into_inner(), &client).await?;
     Ok(HttpResponse::NoContent().finish())
 }
+
+#[derive(Serialize, ToSchema)]
+pub struct ScorePoint {
+    pub scored_at: DateTime<Utc>,
+    /// The fused score (0–1).
+    pub score: f64,
+    /// `allow`, `challenge` or `deny`.
+    pub decision: String,
+}
+
+#[derive(Serialize, ToSchema)]
+#[schema(example = json!({"session_id": "5d0c7a52-94f4-4bd3-b8f7-0c8e4a8f3a61", "scores": [{"scored_at": "2026-11-24T19:00:02Z", "score": 0.81, "decision": "allow"}, {"scored_at": "2026-11-24T19:00:07Z", "score": 0.34, "decision": "challenge"}]}))]
+pub struct SessionScores {
+    pub session_id: Uuid,
+    /// Sampled scores (at most one per `score_sample_every_ms`), oldest first.
+    pub scores: Vec<ScorePoint>,
+}
+
+/// A session's sampled score history, oldest first.
+#[utoipa::path(
+    tag = "admin",
+    operation_id = "session_scores",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "Session id")),
+    responses(
+        (status = 200, description = "The kept scores", body = SessionScores),
+        (status = 401, description = "Not authenticated", body = ErrorBody),
+        (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 404, description = "No such session", body = ErrorBody,
+         example = json!({"code": "not_found", "message": "no such session"})),
+    )
+)]
+#[get("/admin/sessions/{id}/scores")]
+pub async fn session_scores(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    path: web::Path<Uuid>,
+) -> Result<web::Json<SessionScores>, ApiError> {
+    let session_id = path.into_inner();
+    if store::live_sessions::find(&state.db, session_id)
+        .await?
+        .is_none()
+    {
+        return Err(ApiError::NotFound("no such session".into()));
+    }
+    let scores = store::session_scores::for_session(&state.db, session_id)
+        .await?
+        .into_iter()
+        .map(|row| ScorePoint {
+            scored_at: row.scored_at,
+            score: row.score,
+            decision: row.decision,
+        })
+        .collect();
+    Ok(web::Json(SessionScores { session_id, scores }))
+}

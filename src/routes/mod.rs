@@ -5,7 +5,9 @@
 
 pub mod admin;
 pub mod admin_biometrics;
+pub mod admin_exports;
 pub mod admin_sessions;
+pub mod admin_stats;
 pub mod admin_webhooks;
 pub mod auth;
 pub mod biometrics;
@@ -53,11 +55,18 @@ pub fn configure(config: &mut ServiceConfig, max_sample_bytes: usize) {
         .service(
             scope::scope("/api/v1")
                 .service(me::me)
+                .service(admin_exports::export_users)
+                .service(admin_exports::export_security_events)
                 .service(admin::list_users)
                 .service(admin::unlock_user)
                 .service(admin::list_security_events)
                 .service(admin_sessions::list_sessions)
                 .service(admin_sessions::end_session)
+                .service(admin_sessions::session_scores)
+                .service(admin_stats::login_stats)
+                .service(admin_stats::lockout_stats)
+                .service(admin_stats::session_stats)
+                .service(admin_stats::score_stats)
                 .service(admin_biometrics::label_sample)
                 .service(admin_biometrics::retrain_user)
                 .service(admin_biometrics::delete_user_biometrics)

@@ -13,6 +13,7 @@ pub mod login_nonces;
 pub mod revoked_tokens;
 pub mod security_events;
 pub mod session_scores;
+pub mod stats;
 pub mod users;
 pub mod webhooks;
 

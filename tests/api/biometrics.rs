@@ -96,7 +96,12 @@ pub(crate) async fn wait_until_ready(app: &TestApp, token: &str, text_id: &str) 
     panic!("the {text_id} profile never became ready");
 }
 
-async fn scores(app: &TestApp, token: &str, rows: &[cmu::CmuRow], text_id: &str) -> Vec<f64> {
+pub(crate) async fn scores(
+    app: &TestApp,
+    token: &str,
+    rows: &[cmu::CmuRow],
+    text_id: &str,
+) -> Vec<f64> {
     let mut scores = Vec::new();
     for row in rows {
         let (status, body) = post_sample(

@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod admin_stats;
 mod biometrics;
 mod bot_defence;
 mod cli;
@@ -13,6 +14,7 @@ mod lockout;
 mod notifier;
 mod openapi;
 mod operations;
+mod pages;
 mod scale_out;
 mod sessions;
 mod tokens;

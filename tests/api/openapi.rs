@@ -37,6 +37,13 @@ const SERVED_ROUTES: &[(&str, &str)] = &[
     ("post", "/api/v1/sessions/{id}/step-up"),
     ("get", "/api/v1/admin/sessions"),
     ("delete", "/api/v1/admin/sessions/{id}"),
+    ("get", "/api/v1/admin/sessions/{id}/scores"),
+    ("get", "/api/v1/admin/stats/logins"),
+    ("get", "/api/v1/admin/stats/lockouts"),
+    ("get", "/api/v1/admin/stats/sessions"),
+    ("get", "/api/v1/admin/stats/scores"),
+    ("get", "/api/v1/admin/users/export"),
+    ("get", "/api/v1/admin/security-events/export"),
 ];
 
 #[actix_web::test]
