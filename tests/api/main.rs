@@ -8,6 +8,7 @@ mod admin;
 mod biometrics;
 mod cli;
 mod errors;
+mod loadgen;
 mod lockout;
 mod notifier;
 mod openapi;
