@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::actors::lockout::{EndUserSessions, Lockout, StepUpOutcome};
 use crate::actors::model_registry::ModelRegistry;
 use crate::actors::notifier::Wake;
+use crate::actors::session::writes::SessionWrites;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenService;
 use crate::biometrics::models::ModelCache;
@@ -31,6 +32,8 @@ pub struct AppState {
     pub training: TrainingQueue,
     /// Verification results, written in batches off the request path.
     pub verifications: VerificationLog,
+    /// Live sessions' progress and sampled scores, written in batches.
+    pub session_writes: SessionWrites,
     /// Wakes the notifier after new alerts are committed; `None` where none runs (CLI).
     pub notifier: Option<Recipient<Wake>>,
     /// Scores live sessions' windows; `None` where no server runs (CLI).
@@ -49,6 +52,7 @@ impl AppState {
             models: ModelCache::new(&settings.biometrics),
             training: TrainingQueue::default(),
             verifications: VerificationLog::start(db.clone()),
+            session_writes: SessionWrites::start(db.clone()),
             notifier: None,
             model_registry: None,
             lockout: None,

@@ -19,6 +19,7 @@ mod scoring;
 mod step_up;
 mod stream;
 mod window;
+pub mod writes;
 
 use std::time::{Duration, Instant};
 
@@ -39,6 +40,7 @@ use crate::store::live_sessions::{STATUS_ACTIVE, STATUS_CHALLENGED};
 use crate::store::security_events::{EventType, NewSecurityEvent};
 
 use self::window::{EventBudget, EventWindow};
+use self::writes::{SessionWrite, SessionWrites};
 
 /// How often the server pings the client (a pong counts as activity).
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
@@ -76,8 +78,10 @@ pub struct LiveSession {
     registry: Addr<ModelRegistry>,
     /// This process's registry of live sessions, where the session registers itself.
     lockout: Option<Addr<Lockout>>,
-    /// Where progress and the end are recorded.
+    /// Where the end is recorded and a step-up pass looked up.
     db: DatabaseConnection,
+    /// Where progress and sampled scores are queued (written in batches).
+    writes: SessionWrites,
     /// Window bounds, cadence, deadlines and limits.
     settings: SessionSettings,
     /// The newest events, bounded by count and age.
@@ -120,6 +124,7 @@ impl LiveSession {
         registry: Addr<ModelRegistry>,
         lockout: Option<Addr<Lockout>>,
         db: DatabaseConnection,
+        writes: SessionWrites,
         settings: SessionSettings,
     ) -> Self {
         let now = Instant::now();
@@ -130,6 +135,7 @@ impl LiveSession {
             registry,
             lockout,
             db,
+            writes,
             settings,
             window,
             events_seen: 0,
@@ -194,21 +200,16 @@ impl LiveSession {
         }
     }
 
-    fn persist(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+    fn persist(&mut self) {
         if !std::mem::take(&mut self.dirty) {
             return;
         }
-        let (db, id) = (self.db.clone(), self.spec.session_id);
-        let (status, last_score) = (self.status(), self.last_score);
-        let write = async move {
-            let now = Utc::now();
-            if let Err(error) =
-                store::live_sessions::record_progress(&db, id, status, last_score, now).await
-            {
-                tracing::warn!(session_id = %id, %error, "cannot record the session's progress");
-            }
-        };
-        ctx.spawn(write.into_actor(self));
+        self.writes.queue(SessionWrite::Progress {
+            session_id: self.spec.session_id,
+            status: self.status(),
+            last_score: self.last_score,
+            at: Utc::now(),
+        });
     }
 }
 
@@ -252,9 +253,7 @@ impl Actor for LiveSession {
                 actor.request_score(ctx);
             }
         });
-        ctx.run_interval(self.settings.persist_every(), |actor, ctx| {
-            actor.persist(ctx)
-        });
+        ctx.run_interval(self.settings.persist_every(), |actor, _| actor.persist());
     }
 
     fn stopping(&mut self, _: &mut Self::Context) -> Running {

@@ -13,9 +13,9 @@ use crate::biometrics::verification::Decision;
 use crate::error::ApiError;
 use crate::events::{RawEvent, Sample};
 use crate::protocol::{CLOSE_POLICY_ENDED, ServerFrame};
-use crate::store;
 
 use super::LiveSession;
+use super::writes::SessionWrite;
 
 impl LiveSession {
     pub(super) fn on_events(
@@ -98,7 +98,7 @@ impl LiveSession {
         };
         self.last_score = Some(scored.score);
         self.dirty = true;
-        self.sample_score(scored.score, scored.decision, ctx);
+        self.sample_score(scored.score, scored.decision);
         let frame = ServerFrame::Score {
             score: scored.score,
             decision: scored.decision,
@@ -137,12 +137,7 @@ impl LiveSession {
     }
 
     /// Keeps the score in the session's history, at most once per `score_sample_every_ms`.
-    fn sample_score(
-        &mut self,
-        score: f64,
-        decision: Decision,
-        ctx: &mut ws::WebsocketContext<Self>,
-    ) {
+    fn sample_score(&mut self, score: f64, decision: Decision) {
         let now = Instant::now();
         let due = self
             .last_sampled_at
@@ -151,14 +146,11 @@ impl LiveSession {
             return;
         }
         self.last_sampled_at = Some(now);
-        let (db, id) = (self.db.clone(), self.spec.session_id);
-        let write = async move {
-            let result =
-                store::session_scores::insert(&db, id, score, decision.as_str(), Utc::now()).await;
-            if let Err(error) = result {
-                tracing::warn!(session_id = %id, %error, "cannot keep the session's score");
-            }
-        };
-        ctx.spawn(write.into_actor(self));
+        self.writes.queue(SessionWrite::Score {
+            session_id: self.spec.session_id,
+            score,
+            decision: decision.as_str(),
+            at: Utc::now(),
+        });
     }
 }
