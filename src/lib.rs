@@ -29,7 +29,8 @@
 //!                   │                  lock (also one made by another process: 1 s sweep),
 //!                   │                  counts behaviour failures through `accounts`
 //!                actors/session      one per WebSocket: rolling window, heartbeat, limits,
-//!                   │                  challenge deadline, timeouts; frames in `protocol`
+//!                   │                  challenge deadline, timeouts; frames in `protocol`;
+//!                   │                  progress and sampled scores batched (session/writes)
 //!                actors/model_registry   scores windows (biometrics extraction + the shared
 //!                   │                      model cache → scoring)
 //!   ┌───────────────┼──────────────────────────────┐
@@ -61,6 +62,11 @@
 //! - [`actors::session`] and [`actors::model_registry`]: live sessions over WebSocket
 //!   (ticket from `POST /api/v1/sessions`, wire frames in [`protocol`]), scored continuously
 //!   against the user's profile; a deny or an unanswered challenge ends the session.
+//! - [`biometrics::verification_log`] and [`actors::session::writes`]: the per-request and
+//!   per-session database writes (verification trail, session progress, sampled scores) are
+//!   queued and written in batches by one task each, off the request and event paths.
+//! - `src/bin/loadgen` (benchmarks, see BENCHMARKS.md) and `src/bin/echo_server` (the bare
+//!   WebSocket echo it measures as the physical limit).
 //! - [`step_up`]: a challenged session's owner proves it with password and typing; the pass is
 //!   recorded on the session before `step_up_done` is believed.
 //! - [`actors::lockout`]: the registry of live sessions; behaviour failures count under the

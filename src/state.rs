@@ -11,10 +11,12 @@ use uuid::Uuid;
 use crate::actors::lockout::{EndUserSessions, Lockout, StepUpOutcome};
 use crate::actors::model_registry::ModelRegistry;
 use crate::actors::notifier::Wake;
+use crate::actors::session::writes::SessionWrites;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenService;
 use crate::biometrics::models::ModelCache;
 use crate::biometrics::training::TrainingQueue;
+use crate::biometrics::verification_log::VerificationLog;
 use crate::configuration::Settings;
 use crate::metrics::Metrics;
 use crate::rate_limit::AuthRateLimiter;
@@ -28,6 +30,10 @@ pub struct AppState {
     pub auth_rate_limiter: AuthRateLimiter,
     pub models: ModelCache,
     pub training: TrainingQueue,
+    /// Verification results, written in batches off the request path.
+    pub verifications: VerificationLog,
+    /// Live sessions' progress and sampled scores, written in batches.
+    pub session_writes: SessionWrites,
     /// Wakes the notifier after new alerts are committed; `None` where none runs (CLI).
     pub notifier: Option<Recipient<Wake>>,
     /// Scores live sessions' windows; `None` where no server runs (CLI).
@@ -45,6 +51,8 @@ impl AppState {
             auth_rate_limiter: AuthRateLimiter::new(&settings.rate_limit),
             models: ModelCache::new(&settings.biometrics),
             training: TrainingQueue::default(),
+            verifications: VerificationLog::start(db.clone()),
+            session_writes: SessionWrites::start(db.clone()),
             notifier: None,
             model_registry: None,
             lockout: None,

@@ -15,8 +15,11 @@
 //! and `live_sessions.step_up_passed_at` answers for a pass made through another process.
 //! [`EndSession`] (a failed step-up, a locked account) ends the session from outside.
 
+mod scoring;
 mod step_up;
+mod stream;
 mod window;
+pub mod writes;
 
 use std::time::{Duration, Instant};
 
@@ -28,17 +31,16 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::actors::lockout::{BehaviourFailure, Lockout, RegisterSession, UnregisterSession};
-use crate::actors::model_registry::{ModelRegistry, ScoreResult, ScoreWindow};
-use crate::biometrics::verification::Decision;
+use crate::actors::model_registry::ModelRegistry;
 use crate::configuration::SessionSettings;
-use crate::error::ApiError;
-use crate::events::{DeviceClass, Modality, RawEvent, Sample};
-use crate::protocol::{CLOSE_POLICY_ENDED, ClientFrame, ServerFrame};
+use crate::events::{DeviceClass, Modality};
+use crate::protocol::{CLOSE_POLICY_ENDED, ServerFrame};
 use crate::store;
 use crate::store::live_sessions::{STATUS_ACTIVE, STATUS_CHALLENGED};
 use crate::store::security_events::{EventType, NewSecurityEvent};
 
 use self::window::{EventBudget, EventWindow};
+use self::writes::{SessionWrite, SessionWrites};
 
 /// How often the server pings the client (a pong counts as activity).
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
@@ -76,8 +78,10 @@ pub struct LiveSession {
     registry: Addr<ModelRegistry>,
     /// This process's registry of live sessions, where the session registers itself.
     lockout: Option<Addr<Lockout>>,
-    /// Where progress and the end are recorded.
+    /// Where the end is recorded and a step-up pass looked up.
     db: DatabaseConnection,
+    /// Where progress and sampled scores are queued (written in batches).
+    writes: SessionWrites,
     /// Window bounds, cadence, deadlines and limits.
     settings: SessionSettings,
     /// The newest events, bounded by count and age.
@@ -120,6 +124,7 @@ impl LiveSession {
         registry: Addr<ModelRegistry>,
         lockout: Option<Addr<Lockout>>,
         db: DatabaseConnection,
+        writes: SessionWrites,
         settings: SessionSettings,
     ) -> Self {
         let now = Instant::now();
@@ -130,6 +135,7 @@ impl LiveSession {
             registry,
             lockout,
             db,
+            writes,
             settings,
             window,
             events_seen: 0,
@@ -186,146 +192,6 @@ impl LiveSession {
         }
     }
 
-    fn on_events(&mut self, events: Vec<RawEvent>, ctx: &mut ws::WebsocketContext<Self>) {
-        if let Some(other) = events.iter().find(|e| e.modality() != self.spec.modality) {
-            let kind = other.kind_name();
-            self.bad_frame(
-                format!("{kind} events do not belong to this session's profile"),
-                ctx,
-            );
-            return;
-        }
-        let now = Instant::now();
-        if !self.budget.take(now, events.len()) {
-            let limit = self.settings.max_events_per_sec;
-            let message = format!("more than {limit} events per second; these were dropped");
-            self.send(&ServerFrame::error("rate_limited", message), ctx);
-            return;
-        }
-        self.last_events_at = now;
-        let count = events.len() as u64;
-        self.events_seen += count;
-        self.events_since_score += count;
-        self.window.push(now, events);
-        if self.events_since_score >= self.settings.score_every_events {
-            self.request_score(ctx);
-        }
-    }
-
-    /// Sends the window to the registry; the answer comes back as a future on this actor.
-    fn request_score(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        let now = Instant::now();
-        self.events_since_score = 0;
-        self.last_score_at = now;
-        let events = self.window.snapshot(now);
-        if events.is_empty() {
-            return;
-        }
-        let request = ScoreWindow {
-            user_id: self.spec.user_id,
-            profile_key: self.spec.profile_key.clone(),
-            sample: Sample {
-                modality: self.spec.modality,
-                device: self.spec.device,
-                text_id: self.spec.text_id.clone(),
-                typed_chars: None,
-                events,
-            },
-        };
-        let scored = self.registry.send(request).into_actor(self);
-        ctx.spawn(scored.map(|result, actor, ctx| match result {
-            Ok(result) => actor.on_score(result, ctx),
-            Err(error) => {
-                tracing::warn!(%error, "the model registry did not answer");
-                actor.send(
-                    &ServerFrame::error("unavailable", "scoring is unavailable"),
-                    ctx,
-                );
-            }
-        }));
-    }
-
-    fn on_score(
-        &mut self,
-        result: Result<ScoreResult, ApiError>,
-        ctx: &mut ws::WebsocketContext<Self>,
-    ) {
-        if self.end_reason.is_some() {
-            return;
-        }
-        let scored = match result {
-            Ok(scored) => scored,
-            Err(error) => {
-                self.send(&ServerFrame::error(error.code(), error.to_string()), ctx);
-                return;
-            }
-        };
-        self.last_score = Some(scored.score);
-        self.dirty = true;
-        self.sample_score(scored.score, scored.decision, ctx);
-        let frame = ServerFrame::Score {
-            score: scored.score,
-            decision: scored.decision,
-            events_seen: self.events_seen,
-        };
-        self.send(&frame, ctx);
-        if scored.decision == Decision::Deny {
-            self.finish("deny", CloseCode::Other(CLOSE_POLICY_ENDED), ctx);
-            return;
-        }
-        if scored.score >= scored.threshold {
-            self.low_streak = 0;
-            return;
-        }
-        self.low_streak += 1;
-        if self.low_streak >= self.settings.challenge_after_low_scores && self.challenge.is_none() {
-            let reason = format!("{} consecutive scores under the threshold", self.low_streak);
-            let deadline = self.settings.challenge_deadline();
-            let deadline_ms = self.settings.challenge_deadline_ms;
-            self.send(
-                &ServerFrame::Challenge {
-                    reason,
-                    deadline_ms,
-                },
-                ctx,
-            );
-            self.challenge_began_at = Some(Utc::now());
-            self.challenge = Some(ctx.run_later(deadline, |actor, ctx| {
-                actor.finish(
-                    "challenge_timeout",
-                    CloseCode::Other(CLOSE_POLICY_ENDED),
-                    ctx,
-                );
-            }));
-        }
-    }
-
-    /// Keeps the score in the session's history, at most once per `score_sample_every_ms`.
-    fn sample_score(
-        &mut self,
-        score: f64,
-        decision: Decision,
-        ctx: &mut ws::WebsocketContext<Self>,
-    ) {
-        let now = Instant::now();
-        let due = self
-            .last_sampled_at
-            .is_none_or(|at| now.duration_since(at) >= self.settings.score_sample_every());
-        if !due {
-            return;
-        }
-        self.last_sampled_at = Some(now);
-        let (db, id) = (self.db.clone(), self.spec.session_id);
-        let write = async move {
-            let result =
-                store::session_scores::insert(&db, id, score, decision.as_str(), Utc::now()).await;
-            if let Err(error) = result {
-                tracing::warn!(session_id = %id, %error, "cannot keep the session's score");
-            }
-        };
-        ctx.spawn(write.into_actor(self));
-    }
-
     fn status(&self) -> &'static str {
         if self.challenge.is_some() {
             STATUS_CHALLENGED
@@ -334,21 +200,16 @@ impl LiveSession {
         }
     }
 
-    fn persist(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
+    fn persist(&mut self) {
         if !std::mem::take(&mut self.dirty) {
             return;
         }
-        let (db, id) = (self.db.clone(), self.spec.session_id);
-        let (status, last_score) = (self.status(), self.last_score);
-        let write = async move {
-            let now = Utc::now();
-            if let Err(error) =
-                store::live_sessions::record_progress(&db, id, status, last_score, now).await
-            {
-                tracing::warn!(session_id = %id, %error, "cannot record the session's progress");
-            }
-        };
-        ctx.spawn(write.into_actor(self));
+        self.writes.queue(SessionWrite::Progress {
+            session_id: self.spec.session_id,
+            status: self.status(),
+            last_score: self.last_score,
+            at: Utc::now(),
+        });
     }
 }
 
@@ -392,9 +253,7 @@ impl Actor for LiveSession {
                 actor.request_score(ctx);
             }
         });
-        ctx.run_interval(self.settings.persist_every(), |actor, ctx| {
-            actor.persist(ctx)
-        });
+        ctx.run_interval(self.settings.persist_every(), |actor, _| actor.persist());
     }
 
     fn stopping(&mut self, _: &mut Self::Context) -> Running {
@@ -444,53 +303,5 @@ impl Actor for LiveSession {
                 }
             }
         });
-    }
-}
-
-impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for LiveSession {
-    fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
-        if self.end_reason.is_some() {
-            return;
-        }
-        let message = match item {
-            Ok(message) => message,
-            Err(ws::ProtocolError::Overflow) => {
-                self.finish("frame_too_large", CloseCode::Size, ctx);
-                return;
-            }
-            Err(ws::ProtocolError::Io(error)) => {
-                tracing::debug!(%error, "the client's connection failed");
-                self.end_reason = Some("disconnected");
-                ctx.stop();
-                return;
-            }
-            Err(error) => {
-                tracing::debug!(%error, "WebSocket protocol error");
-                self.finish("protocol_error", CloseCode::Protocol, ctx);
-                return;
-            }
-        };
-        self.last_heard = Instant::now();
-        match message {
-            ws::Message::Text(text) => match serde_json::from_str::<ClientFrame>(&text) {
-                Ok(ClientFrame::Events { events }) => self.on_events(events, ctx),
-                Ok(ClientFrame::StepUpDone) => self.on_step_up_done(ctx),
-                Err(error) => self.bad_frame(format!("malformed frame: {error}"), ctx),
-            },
-            ws::Message::Binary(_) => self.bad_frame(
-                "binary frames are not supported; send JSON text".into(),
-                ctx,
-            ),
-            ws::Message::Continuation(_) => {
-                self.bad_frame("fragmented frames are not supported".into(), ctx)
-            }
-            ws::Message::Ping(payload) => ctx.pong(&payload),
-            ws::Message::Pong(_) | ws::Message::Nop => {}
-            ws::Message::Close(reason) => {
-                self.end_reason = Some("client_closed");
-                ctx.close(reason);
-                ctx.stop();
-            }
-        }
     }
 }

@@ -13,6 +13,7 @@ pub mod models;
 pub mod profile;
 pub mod training;
 pub mod verification;
+pub mod verification_log;
 
 use crate::events::{DeviceClass, Modality, Sample};
 

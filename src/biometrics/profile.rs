@@ -85,6 +85,8 @@ pub async fn erase(
     user_id: Uuid,
     actor_id: Option<Uuid>,
 ) -> Result<u64, ApiError> {
+    // A verification queued just before must not land after the erase.
+    state.verifications.flush().await;
     let txn = state.db.begin().await?;
     let samples = store::biometric_samples::delete_for_user(&txn, user_id).await?;
     let models = store::biometric_models::delete_for_user(&txn, user_id).await?;

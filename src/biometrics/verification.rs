@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use chrono::Utc;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -14,13 +15,13 @@ use crate::scoring::model::ScoreBreakdown;
 use crate::state::AppState;
 use crate::store;
 use crate::store::biometric_samples::LABEL_GENUINE;
-use crate::store::biometric_verifications::NewVerification;
 
 use super::bot_defence;
 use super::enrollment::{check_enrolled_sequence, store_genuine};
 use super::extraction::extract;
 use super::profile_key;
 use super::training::required_samples;
+use super::verification_log::VerificationRow;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -167,19 +168,19 @@ pub async fn verify(
             }
         }
     }
-    store::biometric_verifications::record(
-        &state.db,
-        NewVerification {
+    state
+        .verifications
+        .record(VerificationRow {
             user_id,
-            profile_key: &key,
+            profile_key: key,
             sample_id,
             score,
             decision: decision.as_str(),
             model_version: loaded.version,
             context: context.as_str(),
-        },
-    )
-    .await?;
+            created_at: Utc::now(),
+        })
+        .await;
     Ok(Verified {
         score,
         decision,

@@ -218,6 +218,7 @@ pub async fn live(
         registry,
         state.lockout.clone(),
         state.db.clone(),
+        state.session_writes.clone(),
         settings.clone(),
     );
     ws::WsResponseBuilder::new(actor, &request, stream)

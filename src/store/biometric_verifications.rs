@@ -1,6 +1,6 @@
 //! `biometric_verifications`: the result of every scored sample.
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::biometric_verifications;
 use sea_orm::{
     ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
@@ -17,25 +17,33 @@ pub struct NewVerification<'a> {
     pub model_version: i32,
     /// `verify`, `login` or `session`.
     pub context: &'a str,
+    pub created_at: DateTime<Utc>,
 }
 
-pub async fn record<C: ConnectionTrait>(
+/// Inserts the rows in one statement (nothing for none).
+pub async fn record_many<'a, C: ConnectionTrait>(
     db: &C,
-    verification: NewVerification<'_>,
+    verifications: impl IntoIterator<Item = NewVerification<'a>>,
 ) -> Result<(), DbErr> {
-    let row = biometric_verifications::ActiveModel {
-        id: NotSet,
-        user_id: Set(verification.user_id),
-        profile_key: Set(verification.profile_key.to_owned()),
-        sample_id: Set(verification.sample_id),
-        score: Set(verification.score),
-        decision: Set(verification.decision.to_owned()),
-        model_version: Set(verification.model_version),
-        context: Set(verification.context.to_owned()),
-        created_at: Set(Utc::now()),
-    };
-    biometric_verifications::Entity::insert(row)
-        .exec(db)
+    let rows: Vec<biometric_verifications::ActiveModel> = verifications
+        .into_iter()
+        .map(|verification| biometric_verifications::ActiveModel {
+            id: NotSet,
+            user_id: Set(verification.user_id),
+            profile_key: Set(verification.profile_key.to_owned()),
+            sample_id: Set(verification.sample_id),
+            score: Set(verification.score),
+            decision: Set(verification.decision.to_owned()),
+            model_version: Set(verification.model_version),
+            context: Set(verification.context.to_owned()),
+            created_at: Set(verification.created_at),
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    biometric_verifications::Entity::insert_many(rows)
+        .exec_without_returning(db)
         .await?;
     Ok(())
 }

@@ -11,21 +11,28 @@ use uuid::Uuid;
 
 pub use entity::session_scores::Model as SessionScore;
 
-pub async fn insert<C: ConnectionTrait>(
+/// Inserts (session, score, decision, scored at) rows in one statement (nothing for none).
+pub async fn insert_many<C: ConnectionTrait>(
     db: &C,
-    session_id: Uuid,
-    score: f64,
-    decision: &str,
-    scored_at: DateTime<Utc>,
+    scores: Vec<(Uuid, f64, &str, DateTime<Utc>)>,
 ) -> Result<(), DbErr> {
-    let row = session_scores::ActiveModel {
-        id: NotSet,
-        session_id: Set(session_id),
-        score: Set(score),
-        decision: Set(decision.to_owned()),
-        scored_at: Set(scored_at),
-    };
-    session_scores::Entity::insert(row).exec(db).await?;
+    if scores.is_empty() {
+        return Ok(());
+    }
+    let rows = scores
+        .into_iter()
+        .map(
+            |(session_id, score, decision, scored_at)| session_scores::ActiveModel {
+                id: NotSet,
+                session_id: Set(session_id),
+                score: Set(score),
+                decision: Set(decision.to_owned()),
+                scored_at: Set(scored_at),
+            },
+        );
+    session_scores::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

@@ -10,6 +10,7 @@ mod biometrics;
 mod bot_defence;
 mod cli;
 mod errors;
+mod loadgen;
 mod lockout;
 mod notifier;
 mod openapi;

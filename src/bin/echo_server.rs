@@ -1,0 +1,63 @@
+//! The physical-limit anchor of the benchmarks: a bare WebSocket echo built from the same stack
+//! as the live sessions (actix-web + actix-web-actors, one actor per socket), with no scoring,
+//! no database and no logging. `loadgen` measures it in the same run as the server and reports
+//! the server's scoring throughput as a share of it.
+//!
+//! `PORT=5099 echo_server` serves `ws://127.0.0.1:5099/echo`; `APP__SERVER__WORKERS` sets the
+//! worker threads (0 or unset: one per core it may run on).
+
+use actix::prelude::*;
+use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web_actors::ws;
+
+/// One echoing socket.
+struct Echo;
+
+impl Actor for Echo {
+    type Context = ws::WebsocketContext<Self>;
+}
+
+impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for Echo {
+    fn handle(&mut self, item: Result<ws::Message, ws::ProtocolError>, ctx: &mut Self::Context) {
+        match item {
+            Ok(ws::Message::Text(text)) => ctx.text(text),
+            Ok(ws::Message::Binary(bytes)) => ctx.binary(bytes),
+            Ok(ws::Message::Ping(payload)) => ctx.pong(&payload),
+            Ok(ws::Message::Close(reason)) => {
+                ctx.close(reason);
+                ctx.stop();
+            }
+            Ok(_) => {}
+            Err(_) => ctx.stop(),
+        }
+    }
+}
+
+async fn echo(
+    request: HttpRequest,
+    stream: web::Payload,
+) -> Result<HttpResponse, actix_web::Error> {
+    ws::start(Echo, &request, stream)
+}
+
+fn env_number(name: &str) -> Option<usize> {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+}
+
+#[actix_web::main]
+async fn main() -> std::io::Result<()> {
+    let port = env_number("PORT").unwrap_or(5099);
+    let workers = env_number("APP__SERVER__WORKERS")
+        .filter(|&workers| workers > 0)
+        .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
+        .unwrap_or(1);
+    let server = HttpServer::new(|| App::new().route("/echo", web::get().to(echo)))
+        .workers(workers)
+        .backlog(4096)
+        .max_connection_rate(4096)
+        .bind(("127.0.0.1", u16::try_from(port).unwrap_or(5099)))?;
+    eprintln!("echo_server listening on 127.0.0.1:{port} with {workers} worker(s)");
+    server.run().await
+}

@@ -1,0 +1,90 @@
+//! REST verify under load: `concurrency` keep-alive connections, each sending
+//! `POST /api/v1/biometrics/verify` back to back (closed loop) for the step's duration, each
+//! request a genuine fixed-text entry of one of the enrolled users.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use hyper::Method;
+
+use crate::http::Connection;
+use crate::report::Row;
+use crate::setup::User;
+use crate::stats::{Latencies, merged};
+use crate::{Meter, Target};
+
+const VERIFY_PATH: &str = "/api/v1/biometrics/verify";
+
+struct Outcome {
+    latencies: Latencies,
+    ok: u64,
+    failed: u64,
+}
+
+async fn connection_loop(
+    addr: SocketAddr,
+    users: Arc<Vec<User>>,
+    first_user: usize,
+    deadline: Instant,
+) -> anyhow::Result<Outcome> {
+    let mut http = Connection::open(addr).await?;
+    let mut outcome = Outcome {
+        latencies: Latencies::default(),
+        ok: 0,
+        failed: 0,
+    };
+    let mut n = first_user;
+    while Instant::now() < deadline {
+        let user = &users[n % users.len()];
+        let body = user.verify_bodies[(n / users.len()) % user.verify_bodies.len()].clone();
+        n += 1;
+        let sent = Instant::now();
+        let (status, _) = http
+            .request(Method::POST, VERIFY_PATH, Some(&user.bearer), body)
+            .await?;
+        outcome.latencies.record(sent.elapsed());
+        if status.is_success() {
+            outcome.ok += 1;
+        } else {
+            outcome.failed += 1;
+        }
+    }
+    Ok(outcome)
+}
+
+/// Runs one concurrency level for `duration`.
+pub async fn verify_step(
+    target: &Target<'_>,
+    users: &Arc<Vec<User>>,
+    concurrency: usize,
+    duration: Duration,
+) -> anyhow::Result<Row> {
+    let meter = Meter::start(target);
+    let deadline = Instant::now() + duration;
+    let tasks: Vec<_> = (0..concurrency)
+        .map(|i| tokio::spawn(connection_loop(target.addr, users.clone(), i * 7, deadline)))
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await??);
+    }
+    let (generator_cpu, server_cpu, elapsed) = meter.stop(target);
+    let ok: u64 = outcomes.iter().map(|o| o.ok).sum();
+    let failed: u64 = outcomes.iter().map(|o| o.failed).sum();
+    let latencies = merged(outcomes.iter().map(|o| &o.latencies));
+    Ok(Row {
+        step: "REST verify".into(),
+        load: format!("concurrency {concurrency}"),
+        figure: Some((ok as f64 / elapsed.as_secs_f64(), "req/s")),
+        latency: Some(latencies.summary()),
+        generator_cpu: Some(generator_cpu),
+        server_cpu: Some(server_cpu),
+        load_average: crate::report::load_average(),
+        note: if failed > 0 {
+            format!("{failed} non-2xx answers")
+        } else {
+            String::new()
+        },
+    })
+}

@@ -1,0 +1,302 @@
+//! The steps of one run, in order: the echo anchor (memory per idle socket, saturated peak),
+//! then the server on a fresh database (enrolment, REST verify, scheduled WebSocket ingest
+//! with memory per added idle session, saturated peak), then training.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crate::report::{Row, load_average};
+use crate::schedule::Schedule;
+use crate::server::{Process, have_taskset, sibling_binary};
+use crate::stats::merged;
+use crate::typing::TypingStream;
+use crate::ws::{Opener, Outcome, Stream, ramp, saturated, scheduled};
+use crate::{Meter, Options, Target, rest, setup, training};
+
+/// Send lag (p99) past which the generator counts as behind its schedule.
+const BEHIND_SCHEDULE: Duration = Duration::from_millis(10);
+/// Pause after opening sockets before memory is read (the allocator settles).
+const SETTLE: Duration = Duration::from_secs(2);
+
+/// The server's configuration for the run (documented in BENCHMARKS.md).
+fn server_env(database: &Path) -> Vec<(String, String)> {
+    [
+        (
+            "DATABASE_URL",
+            format!("sqlite://{}?mode=rwc", database.display()),
+        ),
+        ("APP__RATE_LIMIT__AUTH_PER_MINUTE", "0".into()),
+        ("APP__AUTH__ACCESS_TOKEN_TTL_SECS", "86400".into()),
+        ("APP__LOGGING__FILTER", "warn".into()),
+        // Sessions wait idle while later ones are opened.
+        ("APP__SESSIONS__IDLE_TIMEOUT_SECS", "600".into()),
+        // The saturated peak sends far more than a person types.
+        ("APP__SESSIONS__MAX_EVENTS_PER_SEC", "1000000".into()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v))
+    .collect()
+}
+
+pub async fn run(options: &Options, generator_cores: usize) -> anyhow::Result<Vec<Row>> {
+    let dir = Path::new("target/loadgen").join(format!("run-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let cpus =
+        (have_taskset() && !options.server_cpus.is_empty()).then_some(options.server_cpus.as_str());
+    let subjects = setup::cmu_by_subject(options.users.clamp(1, 51))?;
+    let typings = Arc::new(setup::typing_streams(&subjects));
+    let mut rows = Vec::new();
+
+    let echo = Process::start(
+        &sibling_binary("echo_server")?,
+        cpus,
+        &[],
+        &dir.join("echo.log"),
+    )
+    .await?;
+    let target = Target {
+        addr: echo.addr,
+        process: &echo,
+        generator_cores,
+    };
+    let opener = Opener::Echo(typings.len());
+    let (streams, row) =
+        idle_memory(&target, &opener, Vec::new(), options.echo_idle, "echo").await?;
+    rows.push(row);
+    let (_, echo_peak) = peak(&target, &typings, streams, options, "echo").await;
+    let echo_events_per_sec = echo_peak.figure.map_or(0.0, |f| f.0);
+    rows.push(echo_peak);
+    echo.stop().await;
+
+    let database = std::fs::canonicalize(&dir)?.join("bench.db");
+    let server_binary = sibling_binary("behavioral-auth")?;
+    let server = Process::start(
+        &server_binary,
+        cpus,
+        &server_env(&database),
+        &dir.join("server.log"),
+    )
+    .await?;
+    let target = Target {
+        addr: server.addr,
+        process: &server,
+        generator_cores,
+    };
+    let enrol_started = Instant::now();
+    let users = Arc::new(setup::enrol_users(server.addr, &subjects).await?);
+    eprintln!(
+        "loadgen: {} users enrolled and trained in {:.1?}",
+        users.len(),
+        enrol_started.elapsed()
+    );
+    for &concurrency in &options.concurrency {
+        let row = rest::verify_step(
+            &target,
+            &users,
+            concurrency,
+            Duration::from_secs(options.rest_secs),
+        )
+        .await?;
+        eprintln!("loadgen: {row:?}");
+        rows.push(row);
+    }
+    let opener = Opener::Live(users.clone());
+    let mut streams = Vec::new();
+    for &count in &options.sessions {
+        let (opened, memory) = idle_memory(&target, &opener, streams, count, "server").await?;
+        rows.push(memory);
+        let (kept, row) = scheduled_step(&target, &typings, opened, options).await;
+        eprintln!("loadgen: {row:?}");
+        rows.push(row);
+        streams = kept;
+    }
+    let (_, mut server_peak) = peak(&target, &typings, streams, options, "server").await;
+    if let Some((value, _)) = server_peak.figure
+        && echo_events_per_sec > 0.0
+    {
+        let ratio = value / echo_events_per_sec * 100.0;
+        server_peak.note = format!(
+            "{:.0} % of the echo's events/s (target ≥ 50 %); {}",
+            ratio, server_peak.note
+        );
+    }
+    rows.push(server_peak);
+    server.stop().await;
+
+    rows.extend(training::measure(&subjects, options.retrain_users)?);
+    Ok(rows)
+}
+
+/// Opens sockets up to `count` and reports the resident memory each added idle socket costs.
+async fn idle_memory(
+    target: &Target<'_>,
+    opener: &Opener,
+    mut streams: Vec<Stream>,
+    count: usize,
+    what: &str,
+) -> anyhow::Result<(Vec<Stream>, Row)> {
+    let before = target.process.resident_kib().unwrap_or(0);
+    let added = count.saturating_sub(streams.len());
+    let started = Instant::now();
+    streams.extend(ramp(target.addr, opener, streams.len(), added).await?);
+    let opening = started.elapsed();
+    tokio::time::sleep(SETTLE).await;
+    let after = target.process.resident_kib().unwrap_or(0);
+    let per_socket = after.saturating_sub(before) as f64 / added.max(1) as f64;
+    let row = Row {
+        step: format!("{what}: memory per idle socket"),
+        load: format!("{} → {} sockets", count - added, count),
+        figure: Some((per_socket, "KiB")),
+        load_average: load_average(),
+        note: format!(
+            "RSS {before} → {after} KiB; opened {:.0}/s{}",
+            added as f64 / opening.as_secs_f64().max(1e-9),
+            if what == "server" {
+                "; target ≤ 20 KB"
+            } else {
+                ""
+            }
+        ),
+        ..Row::default()
+    };
+    eprintln!("loadgen: {row:?}");
+    Ok((streams, row))
+}
+
+/// Totals over every socket's outcome: (sent, confirmed, errors, failed sockets).
+fn totals(outcomes: &[Outcome]) -> (u64, u64, u64, usize) {
+    (
+        outcomes.iter().map(|o| o.events_sent).sum(),
+        outcomes.iter().map(|o| o.events_confirmed).sum(),
+        outcomes.iter().map(|o| o.error_frames).sum(),
+        outcomes.iter().filter(|o| o.failed).count(),
+    )
+}
+
+async fn scheduled_step(
+    target: &Target<'_>,
+    typings: &Arc<Vec<TypingStream>>,
+    streams: Vec<Stream>,
+    options: &Options,
+) -> (Vec<Stream>, Row) {
+    let sessions = streams.len();
+    let per_frame = u64::from(options.events_per_frame);
+    let schedule = Schedule {
+        start: Instant::now() + Duration::from_millis(500),
+        period: Schedule::period_for(options.events_per_sec, options.events_per_frame),
+        sessions,
+    };
+    let duration = Duration::from_secs(options.ws_secs);
+    let meter = Meter::start(target);
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .enumerate()
+        .map(|(i, stream)| {
+            tokio::spawn(scheduled(
+                stream,
+                typings.clone(),
+                schedule,
+                i,
+                duration,
+                per_frame,
+                50,
+            ))
+        })
+        .collect();
+    let mut kept = Vec::with_capacity(sessions);
+    let mut outcomes = Vec::with_capacity(sessions);
+    for task in tasks {
+        if let Ok((stream, outcome)) = task.await {
+            kept.push(stream);
+            outcomes.push(outcome);
+        }
+    }
+    let (generator_cpu, server_cpu, _) = meter.stop(target);
+    let (sent, confirmed, errors, failed) = totals(&outcomes);
+    let seconds = duration.as_secs_f64();
+    let lag = merged(outcomes.iter().map(|o| &o.send_lag)).summary();
+    let mut note = format!(
+        "sent {:.0} ev/s, scored {:.0} ev/s; send lag p99 {:.1} ms",
+        sent as f64 / seconds,
+        confirmed as f64 / seconds,
+        lag.p99_us as f64 / 1000.0
+    );
+    if Duration::from_micros(lag.p99_us) > BEHIND_SCHEDULE {
+        note.push_str(" (**generator behind schedule**)");
+    }
+    if errors > 0 || failed > 0 {
+        note.push_str(&format!("; {errors} error frames, {failed} sockets FAILED"));
+    }
+    let row = Row {
+        step: "WebSocket ingest".into(),
+        load: format!(
+            "{sessions} sessions × {} ev/s, {} ev/frame",
+            options.events_per_sec, options.events_per_frame
+        ),
+        figure: Some((sent as f64 / seconds, "ev/s")),
+        latency: Some(merged(outcomes.iter().map(|o| &o.latencies)).summary()),
+        generator_cpu: Some(generator_cpu),
+        server_cpu: Some(server_cpu),
+        load_average: load_average(),
+        note,
+    };
+    (kept, row)
+}
+
+/// Keeps `peak_sockets` sockets saturated for the ingest duration.
+async fn peak(
+    target: &Target<'_>,
+    typings: &Arc<Vec<TypingStream>>,
+    mut streams: Vec<Stream>,
+    options: &Options,
+    what: &str,
+) -> (Vec<Stream>, Row) {
+    let rest = streams.split_off(options.peak_sockets.min(streams.len()));
+    let sockets = streams.len();
+    let per_frame = u64::from(options.events_per_frame);
+    let duration = Duration::from_secs(options.ws_secs);
+    let meter = Meter::start(target);
+    let deadline = Instant::now() + duration;
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .map(|stream| {
+            tokio::spawn(saturated(
+                stream,
+                typings.clone(),
+                deadline,
+                per_frame,
+                options.in_flight,
+            ))
+        })
+        .collect();
+    let mut kept = rest;
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        if let Ok((stream, outcome)) = task.await {
+            kept.push(stream);
+            outcomes.push(outcome);
+        }
+    }
+    let (generator_cpu, server_cpu, elapsed) = meter.stop(target);
+    let (_, confirmed, errors, failed) = totals(&outcomes);
+    let mut note = String::new();
+    if errors > 0 || failed > 0 {
+        note = format!("{errors} error frames, {failed} sockets FAILED");
+    }
+    let row = Row {
+        step: format!("{what}: peak"),
+        load: format!(
+            "{sockets} saturated sockets, ≤ {} events in flight each",
+            options.in_flight
+        ),
+        figure: Some((confirmed as f64 / elapsed.as_secs_f64(), "ev/s")),
+        latency: Some(merged(outcomes.iter().map(|o| &o.latencies)).summary()),
+        generator_cpu: Some(generator_cpu),
+        server_cpu: Some(server_cpu),
+        load_average: load_average(),
+        note,
+    };
+    eprintln!("loadgen: {row:?}");
+    (kept, row)
+}
