@@ -174,6 +174,7 @@ pub enum DeviceClass {
 /// One capture: a password entry, a sentence, a swipe session or a motion window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"modality": "keystroke", "device": "desktop", "text_id": "password", "events": [{"kind": "key_down", "code": "KeyT", "t": 0.0}, {"kind": "key_up", "code": "KeyT", "t": 92.5}, {"kind": "key_down", "code": "KeyI", "t": 180.0}, {"kind": "key_up", "code": "KeyI", "t": 251.0}]}))]
 pub struct Sample {
     pub modality: Modality,
     pub device: DeviceClass,

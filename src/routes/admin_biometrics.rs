@@ -26,6 +26,7 @@ pub struct LabelRequest {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"profiles": ["keystroke/desktop/password"]}))]
 pub struct RetrainResponse {
     /// Profiles queued for training.
     pub profiles: Vec<String>,

@@ -229,6 +229,7 @@ pub async fn live(
 /// The password again, and the typing of the password field.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "correct horse battery", "typing": {"modality": "keystroke", "device": "desktop", "text_id": "password", "events": [{"kind": "key_down", "code": "KeyC", "t": 0.0}, {"kind": "key_up", "code": "KeyC", "t": 88.0}]}}))]
 pub struct StepUpRequest {
     pub password: String,
     /// Keystroke sample of the password field; required once the user has a password profile.
