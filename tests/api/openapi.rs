@@ -197,7 +197,7 @@ async fn every_operation_has_an_id_a_tag_examples_and_named_schemas() {
                 Some(_) => {}
                 None => problems.push(format!("{at}: no operationId")),
             }
-            if !operation["tags"].as_array().is_some_and(|t| !t.is_empty()) {
+            if operation["tags"].as_array().is_none_or(|t| t.is_empty()) {
                 problems.push(format!("{at}: no tag"));
             }
             let bodies = operation["requestBody"]["content"]
