@@ -120,6 +120,9 @@ async fn find(state: &AppState, id: Uuid) -> Result<Webhook, ApiError> {
         (status = 201, description = "Created; keep the secret", body = CreatedWebhook),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid or refused URL, or unknown event type", body = ErrorBody),
     )
 )]

@@ -91,6 +91,8 @@ async fn refuse_if_locked(state: &AppState, user_id: Uuid) -> Result<(), ApiErro
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "The account is locked (code `account_locked`)", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid text id or fields", body = ErrorBody),
     )
 )]
@@ -261,6 +263,8 @@ pub struct StepUpResponse {
         (status = 401, description = "Not authenticated, or a wrong password (the session ends)", body = ErrorBody),
         (status = 403, description = "The typing did not match (`step_up_failed`; the session ends) or the session has ended (`session_ended`)", body = ErrorBody),
         (status = 404, description = "No such session of the caller's", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid typing sample", body = ErrorBody),
     )
 )]

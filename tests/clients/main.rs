@@ -3,6 +3,7 @@
 //! (`generated`). External tools come from `tests/clients/install.sh`; without them these tests
 //! pass with a loud SKIPPED banner, unless `REQUIRE_TOOLS=1` (CI) makes that a failure.
 
+mod fuzzing;
 mod generated;
 mod server;
 mod tools;

@@ -2,11 +2,13 @@
 //! it: the served OpenAPI document and real typing (CMU benchmark rows) to enrol and verify.
 
 use std::path::Path;
+use std::process::Stdio;
 
 use behavioral_auth::configuration::Settings;
 use behavioral_auth::evaluation::{cmu, data_dir};
 use behavioral_auth::startup::Application;
 use serde_json::{Value, json};
+use tokio::io::AsyncWriteExt;
 
 pub const PASSWORD: &str = "correct horse battery staple";
 /// The CMU subject whose typing the clients enrol and verify.
@@ -18,6 +20,7 @@ pub const TEXT_ID: &str = "passphrase";
 
 pub struct TestServer {
     pub address: String,
+    database_url: String,
     handle: actix_web::dev::ServerHandle,
     _folder: tempfile::TempDir,
 }
@@ -30,7 +33,8 @@ impl TestServer {
         let mut settings = Settings::defaults().expect("built-in settings parse");
         settings.server.port = 0;
         settings.server.workers = 2;
-        settings.database.url = format!("sqlite://{}/clients.db?mode=rwc", folder.path().display());
+        let database_url = format!("sqlite://{}/clients.db?mode=rwc", folder.path().display());
+        settings.database.url = database_url.clone();
         settings.notifier.enabled = false;
         settings.rate_limit.auth_per_minute = 0;
         customise(&mut settings);
@@ -42,6 +46,7 @@ impl TestServer {
         actix_web::rt::spawn(application.run_until_stopped());
         TestServer {
             address,
+            database_url,
             handle,
             _folder: folder,
         }
@@ -59,6 +64,66 @@ impl TestServer {
         assert_eq!(response.status(), 200);
         let text = response.text().await.expect("the document's text");
         std::fs::write(path, text).expect("write the document");
+    }
+
+    /// Registers `username` (password [`PASSWORD`]) and returns an access token.
+    pub async fn user_token(&self, username: &str) -> String {
+        let client = reqwest::Client::new();
+        let registered = client
+            .post(self.url("/api/v1/auth/register"))
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("register sent");
+        assert_eq!(registered.status(), 201, "{username} registers");
+        self.token(username).await
+    }
+
+    /// Creates an admin through the real `behavioral-auth create-admin` command (password on
+    /// stdin) and returns an access token for it.
+    pub async fn admin_token(&self, username: &str) -> String {
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_behavioral-auth"))
+            .args(["create-admin", "--username", username])
+            .env("DATABASE_URL", &self.database_url)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start create-admin");
+        let mut stdin = child.stdin.take().expect("stdin");
+        stdin
+            .write_all(format!("{PASSWORD}\n").as_bytes())
+            .await
+            .expect("write the password");
+        drop(stdin);
+        let output = child
+            .wait_with_output()
+            .await
+            .expect("create-admin finishes");
+        assert!(
+            output.status.success(),
+            "create-admin failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        self.token(username).await
+    }
+
+    /// A fresh access token of an existing account with password [`PASSWORD`].
+    pub async fn token(&self, username: &str) -> String {
+        let login: Value = reqwest::Client::new()
+            .post(self.url("/api/v1/auth/login"))
+            .json(&json!({"username": username, "password": PASSWORD}))
+            .send()
+            .await
+            .expect("login sent")
+            .json()
+            .await
+            .expect("login answer");
+        login["access_token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("a token for {username}: {login}"))
+            .to_owned()
     }
 
     pub async fn stop(self) {
