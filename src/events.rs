@@ -98,7 +98,7 @@ impl RawEvent {
     }
 
     /// Every numeric value of the event, for the finiteness check.
-    fn numbers(&self) -> Vec<(&'static str, f64)> {
+    pub(crate) fn numbers(&self) -> Vec<(&'static str, f64)> {
         match self {
             RawEvent::KeyDown { t, .. } | RawEvent::KeyUp { t, .. } => vec![("t", *t)],
             RawEvent::TouchStart {
