@@ -31,7 +31,10 @@ async fn schemathesis_finds_no_server_error_or_schema_violation_in_any_operation
     let user_token = server.user_token("fuzz_user").await;
     let logout_token = server.token("fuzz_user").await;
 
+    // schemathesis keeps a cache folder in its working directory; keep it out of the tree.
+    let scratch = tempfile::tempdir().expect("temporary folder");
     let run = Command::new(&schemathesis)
+        .current_dir(scratch.path())
         .arg("--no-color")
         .arg("--config-file")
         .arg(area().join("schemathesis.toml"))
