@@ -98,7 +98,7 @@ impl RawEvent {
     }
 
     /// Every numeric value of the event, for the finiteness check.
-    fn numbers(&self) -> Vec<(&'static str, f64)> {
+    pub(crate) fn numbers(&self) -> Vec<(&'static str, f64)> {
         match self {
             RawEvent::KeyDown { t, .. } | RawEvent::KeyUp { t, .. } => vec![("t", *t)],
             RawEvent::TouchStart {
@@ -174,6 +174,7 @@ pub enum DeviceClass {
 /// One capture: a password entry, a sentence, a swipe session or a motion window.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"modality": "keystroke", "device": "desktop", "text_id": "password", "events": [{"kind": "key_down", "code": "KeyT", "t": 0.0}, {"kind": "key_up", "code": "KeyT", "t": 92.5}, {"kind": "key_down", "code": "KeyI", "t": 180.0}, {"kind": "key_up", "code": "KeyI", "t": 251.0}]}))]
 pub struct Sample {
     pub modality: Modality,
     pub device: DeviceClass,

@@ -111,4 +111,74 @@ mod tests {
             r#"{"type":"error","code":"bad_frame","message":"x"}"#
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+        use serde_json::{Value, json};
+
+        use super::*;
+        use crate::features::properties::any_event;
+
+        /// Any JSON value, nested a few levels.
+        fn any_json() -> impl Strategy<Value = Value> {
+            let leaf = prop_oneof![
+                Just(Value::Null),
+                any::<bool>().prop_map(Value::from),
+                any::<i64>().prop_map(Value::from),
+                any::<f64>().prop_map(Value::from),
+                ".{0,16}".prop_map(Value::from),
+                prop::sample::select(vec!["events", "step_up_done", "key_down", "type", "kind"])
+                    .prop_map(Value::from),
+            ];
+            leaf.prop_recursive(4, 64, 8, |inner| {
+                prop_oneof![
+                    prop::collection::vec(inner.clone(), 0..8).prop_map(Value::from),
+                    prop::collection::btree_map(
+                        prop_oneof![
+                            prop::sample::select(vec!["type", "events", "kind", "code", "t"])
+                                .prop_map(str::to_owned),
+                            ".{0,8}",
+                        ],
+                        inner,
+                        0..6,
+                    )
+                    .prop_map(|map| Value::Object(map.into_iter().collect())),
+                ]
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(1024))]
+
+            /// The session actor decodes text frames with exactly this call.
+            #[test]
+            fn any_text_decodes_to_a_frame_or_an_error(text in ".{0,256}") {
+                let _ = serde_json::from_str::<ClientFrame>(&text);
+            }
+
+            #[test]
+            fn any_bytes_decode_to_a_frame_or_an_error(bytes in prop::collection::vec(any::<u8>(), 0..256)) {
+                let _ = serde_json::from_slice::<ClientFrame>(&bytes);
+            }
+
+            #[test]
+            fn any_json_decodes_to_a_frame_or_an_error(value in any_json()) {
+                let _ = serde_json::from_str::<ClientFrame>(&value.to_string());
+                let framed = json!({"type": "events", "events": value});
+                let _ = serde_json::from_str::<ClientFrame>(&framed.to_string());
+            }
+
+            /// Every frame a client can build (finite times; JSON has no NaN) survives the wire.
+            #[test]
+            fn events_frames_round_trip(events in prop::collection::vec(any_event(), 0..20)) {
+                let finite = events.iter().all(|e| e.numbers().iter().all(|(_, v)| v.is_finite()));
+                let frame = ClientFrame::Events { events };
+                let text = serde_json::to_string(&frame).expect("frames serialise");
+                let back = serde_json::from_str::<ClientFrame>(&text);
+                if finite {
+                    prop_assert_eq!(back.expect("a finite frame decodes"), frame);
+                }
+            }
+        }
+    }
 }

@@ -70,3 +70,30 @@ pub fn extract(
         sequence_hash,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+
+    use super::*;
+    use crate::configuration::Settings;
+    use crate::features::properties::any_sample;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The whole pipeline a REST sample and a live-session window go through: any
+        /// sample is extracted or refused with a reason; what is accepted is finite.
+        #[test]
+        fn any_sample_is_extracted_or_refused_never_a_panic(sample in any_sample()) {
+            let settings = Settings::defaults().expect("built-in settings").biometrics;
+            match extract(&sample, Uuid::nil(), &settings) {
+                Ok(extracted) => {
+                    prop_assert!(extracted.rows.iter().flatten().all(|v| v.is_finite()));
+                    prop_assert!((0.0..=1.0).contains(&extracted.quality.score));
+                }
+                Err(error) => prop_assert!(matches!(error, ApiError::InvalidSample(_)), "{error:?}"),
+            }
+        }
+    }
+}

@@ -135,6 +135,7 @@ pub struct ExportedModel {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(example = json!({"user_id": "0b6f2a9e-8c53-4d5e-9a43-1f0c1e6c2f7a", "exported_at": "2026-11-24T19:00:00Z", "samples": [{"sample_id": 17, "profile_key": "keystroke/desktop/password", "label": "genuine", "source": "enrollment", "quality": 1.0, "features": {"hold": [92.5, 71.0], "down_down": [180.0]}, "created_at": "2026-11-24T19:00:00Z"}], "models": [{"profile_key": "keystroke/desktop/password", "version": 1, "threshold": 0.62, "estimated_eer": 0.08, "genuine_count": 5, "negative_count": 40, "trained_at": "2026-11-24T19:00:00Z"}]}))]
 pub struct ProfileExport {
     pub user_id: Uuid,
     pub exported_at: DateTime<Utc>,

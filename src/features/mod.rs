@@ -14,6 +14,8 @@ pub mod fixed_text;
 pub mod free_text;
 pub mod keystrokes;
 pub mod motion;
+#[cfg(test)]
+pub(crate) mod properties;
 pub mod quality;
 pub mod stats;
 pub mod touch;

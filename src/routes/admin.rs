@@ -22,6 +22,7 @@ const DEFAULT_PAGE_SIZE: u64 = 50;
 const MAX_PAGE_SIZE: u64 = 500;
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"user_id": "0b6f2a9e-8c53-4d5e-9a43-1f0c1e6c2f7a", "username": "alice", "email": "alice@example.com", "role": "user", "created_at": "2026-11-24T19:00:00Z", "locked": false, "locked_until": null, "permanently_locked": false, "failure_count": 0, "temporary_lockouts": 0}))]
 pub struct UserSummary {
     pub user_id: Uuid,
     pub username: String,
@@ -115,6 +116,7 @@ impl UserSummary {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"user_id": "0b6f2a9e-8c53-4d5e-9a43-1f0c1e6c2f7a", "username": "alice", "email": "alice@example.com", "role": "user", "created_at": "2026-11-24T19:00:00Z", "locked": false, "locked_until": null, "permanently_locked": false, "failure_count": 0, "temporary_lockouts": 0}], "next_cursor": null}))]
 pub struct UserPage {
     pub items: Vec<UserSummary>,
     /// Pass as `cursor` to get the next page; absent on the last page.
@@ -229,6 +231,7 @@ impl From<SecurityEvent> for SecurityEventView {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": 42, "created_at": "2026-11-24T19:00:00Z", "user_id": "0b6f2a9e-8c53-4d5e-9a43-1f0c1e6c2f7a", "actor_id": null, "type": "lockout", "severity": "high", "ip": "127.0.0.1", "user_agent": "curl/8.0", "details": {"reason": "password_failures", "sequence": 1}}], "next_cursor": "41"}))]
 pub struct SecurityEventPage {
     pub items: Vec<SecurityEventView>,
     /// Pass as `cursor` to get the next (older) page; absent on the last page.

@@ -26,6 +26,7 @@ pub struct LabelRequest {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"profiles": ["keystroke/desktop/password"]}))]
 pub struct RetrainResponse {
     /// Profiles queued for training.
     pub profiles: Vec<String>,
@@ -43,6 +44,9 @@ pub struct RetrainResponse {
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
         (status = 404, description = "No such sample", body = ErrorBody),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Unknown label", body = ErrorBody),
     )
 )]

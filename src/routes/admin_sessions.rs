@@ -19,6 +19,7 @@ const DEFAULT_PAGE_SIZE: u64 = 50;
 const MAX_PAGE_SIZE: u64 = 500;
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"session_id": "6a1f0f0e-3f7c-4f0e-9a43-1f0c1e6c2f7a", "user_id": "0b6f2a9e-8c53-4d5e-9a43-1f0c1e6c2f7a", "profile_key": "keystroke/desktop/*", "status": "active", "created_at": "2026-11-24T19:00:00Z", "last_seen_at": "2026-11-24T19:05:00Z", "last_score": 0.83, "step_up_passed_at": null, "ended_at": null, "end_reason": null}))]
 pub struct SessionSummary {
     pub session_id: Uuid,
     pub user_id: Uuid,

@@ -31,6 +31,7 @@ pub struct CreateWebhook {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "5d1c7e0a-2b4f-4e8a-9c61-3f2d1a0b9e87", "url": "https://hooks.example.com/behavioral-auth", "events": ["lockout"], "description": "SOC pager", "enabled": true, "created_at": "2026-11-24T19:00:00Z"}))]
 pub struct WebhookView {
     pub id: Uuid,
     pub url: String,
@@ -54,6 +55,7 @@ impl From<&Webhook> for WebhookView {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"id": "5d1c7e0a-2b4f-4e8a-9c61-3f2d1a0b9e87", "url": "https://hooks.example.com/behavioral-auth", "events": ["lockout"], "description": "SOC pager", "enabled": true, "created_at": "2026-11-24T19:00:00Z", "secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}))]
 pub struct CreatedWebhook {
     #[serde(flatten)]
     pub webhook: WebhookView,
@@ -62,6 +64,7 @@ pub struct CreatedWebhook {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"id": "5d1c7e0a-2b4f-4e8a-9c61-3f2d1a0b9e87", "url": "https://hooks.example.com/behavioral-auth", "events": ["lockout"], "description": "SOC pager", "enabled": true, "created_at": "2026-11-24T19:00:00Z"}]}))]
 pub struct WebhookList {
     pub items: Vec<WebhookView>,
 }
@@ -96,6 +99,7 @@ impl From<(AlertAttempt, Alert)> for DeliveryView {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"items": [{"attempt_id": 3, "alert_id": 7, "message_id": "msg_2b4f4e8a9c613f2d", "event_type": "lockout", "attempted_at": "2026-11-24T19:00:00Z", "success": false, "status": 503, "error": "receiver answered 503"}]}))]
 pub struct DeliveryList {
     pub items: Vec<DeliveryView>,
 }
@@ -116,6 +120,9 @@ async fn find(state: &AppState, id: Uuid) -> Result<Webhook, ApiError> {
         (status = 201, description = "Created; keep the secret", body = CreatedWebhook),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "Not an admin", body = ErrorBody),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid or refused URL, or unknown event type", body = ErrorBody),
     )
 )]

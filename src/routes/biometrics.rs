@@ -70,6 +70,7 @@ impl From<Verified> for VerifyResponse {
 }
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"profiles": [{"profile_key": "keystroke/desktop/password", "modality": "keystroke", "device": "desktop", "text_id": "password", "samples": 5, "impostor_samples": 0, "required": 5, "ready": true, "training": false, "model_version": 1, "estimated_eer": 0.08}]}))]
 pub struct ProfileResponse {
     pub profiles: Vec<ProfileSummary>,
 }

@@ -9,6 +9,7 @@ use crate::state::AppState;
 use crate::store;
 
 #[derive(Serialize, ToSchema)]
+#[schema(example = json!({"status": "ok"}))]
 pub struct HealthStatus {
     /// `ok` when the check passed.
     #[schema(example = "ok")]
@@ -48,7 +49,8 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<HealthStatus>
 #[utoipa::path(
     tag = "operations",
     operation_id = "metrics",
-    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain"))
+    responses((status = 200, description = "Prometheus text format", body = String, content_type = "text/plain",
+        example = json!("# TYPE behavioral_auth_http_requests_total counter\nbehavioral_auth_http_requests_total{method=\"GET\",route=\"/health\",status=\"200\"} 3\n")))
 )]
 #[get("/metrics")]
 pub async fn metrics(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {

@@ -91,6 +91,8 @@ async fn refuse_if_locked(state: &AppState, user_id: Uuid) -> Result<(), ApiErro
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 401, description = "Not authenticated", body = ErrorBody),
         (status = 403, description = "The account is locked (code `account_locked`)", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid text id or fields", body = ErrorBody),
     )
 )]
@@ -230,6 +232,7 @@ pub async fn live(
 /// The password again, and the typing of the password field.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({"password": "correct horse battery", "typing": {"modality": "keystroke", "device": "desktop", "text_id": "password", "events": [{"kind": "key_down", "code": "KeyC", "t": 0.0}, {"kind": "key_up", "code": "KeyC", "t": 88.0}]}}))]
 pub struct StepUpRequest {
     pub password: String,
     /// Keystroke sample of the password field; required once the user has a password profile.
@@ -261,6 +264,8 @@ pub struct StepUpResponse {
         (status = 401, description = "Not authenticated, or a wrong password (the session ends)", body = ErrorBody),
         (status = 403, description = "The typing did not match (`step_up_failed`; the session ends) or the session has ended (`session_ended`)", body = ErrorBody),
         (status = 404, description = "No such session of the caller's", body = ErrorBody),
+        (status = 413, description = "Body too large", body = ErrorBody),
+        (status = 415, description = "Not JSON", body = ErrorBody),
         (status = 422, description = "Invalid typing sample", body = ErrorBody),
     )
 )]

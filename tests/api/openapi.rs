@@ -163,3 +163,106 @@ async fn swagger_ui_is_served_from_the_binary() {
         .unwrap();
     assert_eq!(bundle.status(), 200);
 }
+
+/// What a generated client needs from each operation: a unique `operationId` (its method
+/// name), a tag (its module), bodies that name a component schema (its type names, stable
+/// across releases) and an example for every request and response body (its docs, and the
+/// seeds schemathesis starts from).
+#[actix_web::test]
+async fn every_operation_has_an_id_a_tag_examples_and_named_schemas() {
+    let Some(app) = spawn_app(Backend::Sqlite).await else {
+        return;
+    };
+    let document: Value = app
+        .client
+        .get(app.url("/api-docs/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .expect("the document is JSON");
+    let schemas = document["components"]["schemas"]
+        .as_object()
+        .expect("component schemas");
+    for name in schemas.keys() {
+        assert!(
+            name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && name.chars().all(|c| c.is_ascii_alphanumeric()),
+            "schema `{name}` has a plain type name (no module path, no generic arguments)"
+        );
+    }
+
+    let mut problems = Vec::new();
+    let mut operation_ids = std::collections::BTreeSet::new();
+    for (path, item) in document["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let at = format!("{method} {path}");
+            match operation["operationId"].as_str() {
+                Some(id) if !operation_ids.insert(id.to_owned()) => {
+                    problems.push(format!("{at}: operationId `{id}` is used twice"))
+                }
+                Some(_) => {}
+                None => problems.push(format!("{at}: no operationId")),
+            }
+            if operation["tags"].as_array().is_none_or(|t| t.is_empty()) {
+                problems.push(format!("{at}: no tag"));
+            }
+            let bodies = operation["requestBody"]["content"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(media, content)| (format!("request {media}"), content));
+            let responses = operation["responses"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .flat_map(|(status, response)| {
+                    response["content"]
+                        .as_object()
+                        .into_iter()
+                        .flatten()
+                        .map(move |(media, content)| (format!("{status} {media}"), content))
+                });
+            for (what, content) in bodies.chain(responses) {
+                if let Some(problem) = body_problem(schemas, &what, content) {
+                    problems.push(format!("{at}: {problem}"));
+                }
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
+}
+
+/// Why a request or response body falls short: a JSON body must be a named schema (or an
+/// array of one), and every body needs an example — on the media type or on its schema.
+fn body_problem(
+    schemas: &serde_json::Map<String, Value>,
+    what: &str,
+    content: &Value,
+) -> Option<String> {
+    let schema = &content["schema"];
+    let named = |schema: &Value| {
+        schema["$ref"]
+            .as_str()
+            .and_then(|reference| reference.strip_prefix("#/components/schemas/"))
+            .map(str::to_owned)
+    };
+    let name = named(schema).or_else(|| {
+        (schema["type"] == "array")
+            .then(|| named(&schema["items"]))
+            .flatten()
+    });
+    let has_example =
+        |value: &Value| value.get("example").is_some() || value.get("examples").is_some();
+    if what.ends_with("json") && name.is_none() {
+        return Some(format!("{what} body is an inline schema, not a named one"));
+    }
+    let documented = has_example(content)
+        || has_example(schema)
+        || name
+            .as_ref()
+            .and_then(|name| schemas.get(name))
+            .is_some_and(has_example);
+    (!documented).then(|| format!("{what} body has no example"))
+}
