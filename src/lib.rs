@@ -60,6 +60,9 @@
 //!   password lockout policy, and a lock ends the user's sessions on every process. It sits
 //!   under `accounts` in the picture but calls up into it to count failures (through the
 //!   `AppState` it is attached to), so the lockout policy keeps one transactional path.
+//! - [`backup`]: `models export|import` — a versioned, SHA-256-checked bundle of every user,
+//!   sample and model (rows read and written by [`store::backup`]), restored into an empty
+//!   database in one transaction.
 //! - [`rate_limit`]: per-IP limit on the auth endpoints (429).
 //! - [`error`]: the one `{code, message}` error body; [`metrics`]: Prometheus;
 //!   [`telemetry`]: tracing.
@@ -68,6 +71,7 @@ pub mod accounts;
 pub mod actors;
 pub mod alerts;
 pub mod auth;
+pub mod backup;
 pub mod biometrics;
 pub mod cli;
 pub mod configuration;

@@ -36,13 +36,18 @@ pub(crate) fn cmu_rows(subject: &str) -> Vec<cmu::CmuRow> {
     .collect()
 }
 
-fn sample_of(row: &cmu::CmuRow, text_id: &str) -> Value {
+pub(crate) fn sample_of(row: &cmu::CmuRow, text_id: &str) -> Value {
     let mut sample: Sample = cmu::to_sample(row);
     sample.text_id = Some(text_id.to_owned());
     serde_json::to_value(sample).expect("a sample serialises")
 }
 
-async fn post_sample(app: &TestApp, path: &str, token: &str, sample: &Value) -> (u16, Value) {
+pub(crate) async fn post_sample(
+    app: &TestApp,
+    path: &str,
+    token: &str,
+    sample: &Value,
+) -> (u16, Value) {
     let response = app
         .client
         .post(app.url(path))

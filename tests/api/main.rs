@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod admin;
+mod backup;
 mod biometrics;
 mod cli;
 mod errors;
