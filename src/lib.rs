@@ -63,6 +63,8 @@
 //! - [`backup`]: `models export|import` — a versioned, SHA-256-checked bundle of every user,
 //!   sample and model (rows read and written by [`store::backup`]), restored into an empty
 //!   database in one transaction.
+//! - [`typingdna`]: the optional TypingDNA detector (save/verify over its REST API, score
+//!   fusion); off unless an API key and secret are configured.
 //! - [`rate_limit`]: per-IP limit on the auth endpoints (429).
 //! - [`error`]: the one `{code, message}` error body; [`metrics`]: Prometheus;
 //!   [`telemetry`]: tracing.
@@ -92,4 +94,5 @@ pub mod state;
 pub mod step_up;
 pub mod store;
 pub mod telemetry;
+pub mod typingdna;
 pub mod webhooks;

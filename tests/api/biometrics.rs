@@ -75,7 +75,7 @@ pub(crate) async fn enrol(app: &TestApp, token: &str, subject: &str, text_id: &s
     wait_until_ready(app, token, text_id).await;
 }
 
-async fn wait_until_ready(app: &TestApp, token: &str, text_id: &str) -> Value {
+pub(crate) async fn wait_until_ready(app: &TestApp, token: &str, text_id: &str) -> Value {
     for _ in 0..300 {
         let (_, body) = status_and_json(
             app.get_with_token("/api/v1/biometrics/profile", token)

@@ -15,3 +15,4 @@ mod openapi;
 mod operations;
 mod sessions;
 mod tokens;
+mod typingdna;
