@@ -62,7 +62,8 @@
 //!   `AppState` it is attached to), so the lockout policy keeps one transactional path.
 //! - [`backup`]: `models export|import` — a versioned, SHA-256-checked bundle of every user,
 //!   sample and model (rows read and written by [`store::backup`]), restored into an empty
-//!   database in one transaction.
+//!   database in one transaction; [`backup::schedule`] writes one every `interval_secs` to a
+//!   directory or Google Drive ([`backup::drive`]).
 //! - [`typingdna`]: the optional TypingDNA detector (save/verify over its REST API, score
 //!   fusion); off unless an API key and secret are configured.
 //! - [`rate_limit`]: per-IP limit on the auth endpoints (429).

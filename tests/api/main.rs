@@ -13,6 +13,7 @@ mod lockout;
 mod notifier;
 mod openapi;
 mod operations;
+mod scheduled_backup;
 mod sessions;
 mod tokens;
 mod typingdna;
