@@ -187,7 +187,7 @@ pub struct Sample {
     pub events: Vec<RawEvent>,
     /// The TypingDNA recorder's pattern of the same typing (`getTypingPattern`, of the
     /// server's `typingdna.pattern_type`); used only when the server's TypingDNA detector is
-    /// on, ignored otherwise. At most 20 000 characters.
+    /// on (`GET /api/v1/biometrics/config`), ignored otherwise. At most 20 000 characters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub typingdna_pattern: Option<String>,
 }

@@ -13,7 +13,8 @@
 //!                   │                  health (health, ready, metrics), auth (register,
 //!                   │                  login, logout), me, admin (users, unlock, events),
 //!                   │                  admin_webhooks (subscriptions, deliveries),
-//!                   │                  admin_sessions (list, end), sessions (ticket;
+//!                   │                  admin_sessions (list, end), client_config (what
+//!                   │                  the browser records), sessions (ticket;
 //!                   │                  WebSocket upgrade; step-up)
 //!                accounts, step_up,  flows: register, login + lockout (password and
 //!                webhooks              behaviour failures), logout, unlock, admin end of a

@@ -262,3 +262,46 @@ async fn the_stand_in_enforces_typingdnas_documented_rules() {
     let body: Value = answer.json().await.unwrap();
     assert_eq!(body["message_code"], 44);
 }
+
+#[actix_web::test]
+async fn the_public_config_tells_the_browser_whether_to_record_typingdna_patterns() {
+    let app = spawn_app_with(Backend::Sqlite, |_| {})
+        .await
+        .expect("SQLite");
+    let off: Value = app
+        .client
+        .get(app.url("/api/v1/biometrics/config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        off,
+        json!({"typingdna": {"enabled": false, "pattern_type": null}})
+    );
+    app.stop().await;
+
+    let app = spawn_app_with(
+        Backend::Sqlite,
+        typingdna_on("http://127.0.0.1:9", API_SECRET),
+    )
+    .await
+    .expect("SQLite");
+    let on: Value = app
+        .client
+        .get(app.url("/api/v1/biometrics/config"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        on,
+        json!({"typingdna": {"enabled": true, "pattern_type": "diagram"}})
+    );
+    assert!(!on.to_string().contains(API_SECRET) && !on.to_string().contains(API_KEY));
+    app.stop().await;
+}
