@@ -1,13 +1,15 @@
-//! The command line: `behavioral-auth [--config PATH] [serve | migrate | create-admin]`.
+//! The command line: `behavioral-auth [--config PATH] [serve | migrate | create-admin |
+//! evaluate | models export|import]`.
 //! With no command the server runs.
 
-use std::io::BufRead;
+use std::io::{BufRead, Write};
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
 use crate::accounts::{self, Registration};
 use crate::auth::client::ClientInfo;
+use crate::backup::commands as backup;
 use crate::configuration::Settings;
 use crate::report::{self, Dataset, EvaluateOptions};
 use crate::startup::Application;
@@ -54,6 +56,26 @@ pub enum Command {
         #[arg(long)]
         max_subjects: Option<usize>,
     },
+    /// Back up or restore every user, biometric sample and model (see `backup`).
+    Models {
+        #[command(subcommand)]
+        command: ModelsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsCommand {
+    /// Write a checksummed bundle of every user, sample and model to FILE (mode 0600: it
+    /// holds password hashes and typing features).
+    Export {
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+    },
+    /// Restore a bundle into an empty database (refused otherwise); all or nothing.
+    Import {
+        #[arg(value_name = "FILE")]
+        file: PathBuf,
+    },
 }
 
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
@@ -91,6 +113,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 max_subjects,
             };
             tokio::task::spawn_blocking(move || report::run(&options)).await??;
+        }
+        Command::Models { command } => {
+            let settings = load_settings(cli.config.as_deref())?;
+            let (verb, counts) = match command {
+                ModelsCommand::Export { out } => {
+                    ("exported", backup::export(&settings, &out).await?)
+                }
+                ModelsCommand::Import { file } => {
+                    ("imported", backup::import(&settings, &file).await?)
+                }
+            };
+            // The command's answer, on stdout whatever the log level.
+            let mut stdout = std::io::stdout().lock();
+            writeln!(
+                stdout,
+                "{verb} {} users, {} samples, {} models",
+                counts.users, counts.samples, counts.models
+            )?;
         }
     }
     Ok(())

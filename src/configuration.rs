@@ -30,6 +30,8 @@ pub struct Settings {
     pub notifier: NotifierSettings,
     pub smtp: SmtpSettings,
     pub logging: LoggingSettings,
+    pub typingdna: crate::typingdna::TypingDnaSettings,
+    pub backup: crate::backup::schedule::BackupSettings,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -230,6 +232,8 @@ impl Settings {
 
     /// Refuses settings that would run but not safely or not at all.
     pub fn validate(&self) -> Result<(), ConfigError> {
+        self.typingdna.validate().map_err(ConfigError::Invalid)?;
+        self.backup.validate().map_err(ConfigError::Invalid)?;
         let auth = &self.auth;
         if !auth.jwt_keys.contains_key(&auth.active_kid) {
             return Err(ConfigError::Invalid(format!(

@@ -186,7 +186,15 @@ pub struct Sample {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub typed_chars: Option<usize>,
     pub events: Vec<RawEvent>,
+    /// The TypingDNA recorder's pattern of the same typing (`getTypingPattern`, of the
+    /// server's `typingdna.pattern_type`); used only when the server's TypingDNA detector is
+    /// on (`GET /api/v1/biometrics/config`), ignored otherwise. At most 20 000 characters.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub typingdna_pattern: Option<String>,
 }
+
+/// Longest `typingdna_pattern` accepted (the recorder's patterns are a few kB).
+pub const MAX_TYPINGDNA_PATTERN_CHARS: usize = 20_000;
 
 /// Bounds a sample must respect; the server reads them from its configuration.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -206,6 +214,8 @@ impl Default for SampleLimits {
 pub enum SampleError {
     #[error("the sample has no events")]
     Empty,
+    #[error("typingdna_pattern is longer than {max} characters")]
+    TypingDnaPatternTooLong { max: usize },
     #[error("the sample has {count} events; at most {max} are accepted")]
     TooManyEvents { count: usize, max: usize },
     #[error("event {index} has a non-finite value in field `{field}`")]
@@ -229,6 +239,13 @@ impl Sample {
     pub fn validate(&self, limits: &SampleLimits) -> Result<(), SampleError> {
         if self.events.is_empty() {
             return Err(SampleError::Empty);
+        }
+        if let Some(pattern) = &self.typingdna_pattern
+            && pattern.chars().count() > MAX_TYPINGDNA_PATTERN_CHARS
+        {
+            return Err(SampleError::TypingDnaPatternTooLong {
+                max: MAX_TYPINGDNA_PATTERN_CHARS,
+            });
         }
         if self.events.len() > limits.max_events {
             return Err(SampleError::TooManyEvents {
@@ -349,6 +366,7 @@ mod tests {
             device: DeviceClass::Desktop,
             text_id: None,
             typed_chars: None,
+            typingdna_pattern: None,
             events,
         }
     }

@@ -15,7 +15,8 @@
 //!                   │                  admin_webhooks (subscriptions, deliveries),
 //!                   │                  admin_sessions (list, end, score history),
 //!                   │                  admin_stats (timelines, score distributions),
-//!                   │                  admin_exports (CSV), sessions (ticket;
+//!                   │                  admin_exports (CSV), client_config (what the
+//!                   │                  browser records), sessions (ticket;
 //!                   │                  WebSocket upgrade; step-up)
 //!                accounts/, step_up, flows: register, login + lockout (password and
 //!                webhooks,             behaviour failures), logout, unlock, admin end of a
@@ -76,6 +77,12 @@
 //! - [`login_nonces`] and [`biometrics::bot_defence`]: a login's typing is bound to a one-time
 //!   nonce, a keystroke sample repeating one already seen is refused as a replay, and
 //!   machine-regular timing is audited as scripted input.
+//! - [`backup`]: `models export|import` — a versioned, SHA-256-checked bundle of every user,
+//!   sample and model (rows read and written by [`store::backup`]), restored into an empty
+//!   database in one transaction; [`backup::schedule`] writes one every `interval_secs` to a
+//!   directory or Google Drive ([`backup::drive`]).
+//! - [`typingdna`]: the optional TypingDNA detector (save/verify over its REST API, score
+//!   fusion); off unless an API key and secret are configured.
 //! - [`rate_limit`]: per-IP limit on the auth endpoints (429).
 //! - [`stats`]: the pure arithmetic of the admin statistics (time buckets, score
 //!   histograms); `routes::admin_stats` feeds it rows from `store::stats`.
@@ -86,6 +93,7 @@ pub mod accounts;
 pub mod actors;
 pub mod alerts;
 pub mod auth;
+pub mod backup;
 pub mod biometrics;
 pub mod cli;
 pub mod configuration;
@@ -108,4 +116,5 @@ pub mod stats;
 pub mod step_up;
 pub mod store;
 pub mod telemetry;
+pub mod typingdna;
 pub mod webhooks;

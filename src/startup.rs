@@ -1,5 +1,6 @@
 //! Wiring: `Application::build` connects the database, applies migrations, binds the listener,
-//! starts the notifier and model-registry actors and assembles the HTTP app;
+//! starts the notifier and model-registry actors (and the scheduled backup task when
+//! configured) and assembles the HTTP app;
 //! `run_until_stopped` serves until SIGTERM/SIGINT (graceful: in-flight requests get `server.shutdown_timeout_secs` to finish),
 //! then stops the notifier. Tests build with port 0 and their own database.
 
@@ -17,6 +18,7 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::actors::lockout::{Attach, Lockout};
 use crate::actors::model_registry::ModelRegistry;
 use crate::actors::notifier::{Notifier, Shutdown};
+use crate::backup;
 use crate::configuration::Settings;
 use crate::error;
 use crate::metrics::track_requests;
@@ -34,6 +36,8 @@ pub struct Application {
     server: Server,
     /// Stopped after the server, while the runtime still runs.
     notifier: Option<Addr<Notifier>>,
+    /// The scheduled-backup task, when a target is configured; stopped with the server.
+    backups: Option<actix_web::rt::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -57,6 +61,7 @@ impl Application {
             None
         };
         let wake = notifier.clone().map(Addr::recipient);
+        let backups = backup::schedule::start(db.clone(), settings.backup.clone());
         let state = AppState::new(settings, db)?.with_notifier(wake);
         // The model registry shares the handlers' model cache, so retraining is seen at once.
         let registry = ModelRegistry::new(
@@ -78,6 +83,7 @@ impl Application {
             port,
             server,
             notifier,
+            backups,
         })
     }
 
@@ -92,6 +98,9 @@ impl Application {
 
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let served = self.server.await;
+        if let Some(backups) = self.backups {
+            backups.abort();
+        }
         if let Some(notifier) = self.notifier {
             let _ = notifier.send(Shutdown).await;
         }

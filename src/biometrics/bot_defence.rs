@@ -203,6 +203,7 @@ mod tests {
             text_id: Some("password".into()),
             typed_chars: None,
             events,
+            typingdna_pattern: None,
         }
     }
 

@@ -109,6 +109,7 @@ pub async fn enroll(
     bot_defence::refuse_replay(state, user_id, &key, sample, "enroll").await?;
 
     let stored = store_genuine(state, user_id, &key, sample, &extracted, "enrollment").await?;
+    crate::typingdna::save(state, user_id, sample.typingdna_pattern.as_deref()).await;
     let enrolled =
         store::biometric_samples::count_for_profile(&state.db, user_id, &key, LABEL_GENUINE)
             .await?;

@@ -15,6 +15,7 @@ use crate::scoring::model::ScoreBreakdown;
 use crate::state::AppState;
 use crate::store;
 use crate::store::biometric_samples::LABEL_GENUINE;
+use crate::typingdna;
 
 use super::bot_defence;
 use super::enrollment::{check_enrolled_sequence, store_genuine};
@@ -65,6 +66,9 @@ pub struct DetectorScores {
     pub manhattan: f64,
     pub knn: Option<f64>,
     pub svm: Option<f64>,
+    /// TypingDNA's score (0..1) when it is on and gave a verdict on the sample's pattern.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub typingdna: Option<f64>,
 }
 
 #[derive(Debug, Clone)]
@@ -89,6 +93,7 @@ fn average(breakdowns: &[ScoreBreakdown]) -> (f64, DetectorScores) {
         manhattan: breakdowns.iter().map(|b| b.manhattan).sum::<f64>() / n,
         knn: mean_of(breakdowns.iter().filter_map(|b| b.knn).collect()),
         svm: mean_of(breakdowns.iter().filter_map(|b| b.svm).collect()),
+        typingdna: None,
     };
     (score, detectors)
 }
@@ -144,7 +149,13 @@ pub async fn verify(
         .map_err(|error| {
             ApiError::InvalidSample(format!("the sample does not fit the profile: {error}"))
         })?;
-    let (score, detectors) = average(&breakdowns);
+    let (mut score, mut detectors) = average(&breakdowns);
+    let pattern = sample.typingdna_pattern.as_deref();
+    if let Some(verdict) = typingdna::verify(state, user_id, pattern).await {
+        let (theirs, weight) = typingdna::fusion_input(&verdict, state.settings.typingdna.weight);
+        score = (1.0 - weight) * score + weight * theirs;
+        detectors.typingdna = Some(theirs);
+    }
     let threshold = loaded.model.threshold.value;
     let decision = decide(score, threshold, extracted.quality.score, settings);
 

@@ -111,6 +111,7 @@ pub fn load_samples(path: &Path) -> Result<Vec<Sample>, EvaluationError> {
                     device: DeviceClass::Desktop,
                     text_id: None,
                     typed_chars: None,
+                    typingdna_pattern: None,
                     events,
                 },
             ))

@@ -96,6 +96,7 @@ pub fn to_sample(row: &CmuRow) -> Sample {
         device: DeviceClass::Desktop,
         text_id: Some("cmu".into()),
         typed_chars: None,
+        typingdna_pattern: None,
         events,
     }
 }

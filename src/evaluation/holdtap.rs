@@ -52,6 +52,7 @@ pub fn to_sample(row: &[f64]) -> Sample {
         device: DeviceClass::Mobile,
         text_id: Some("holdtap".into()),
         typed_chars: None,
+        typingdna_pattern: None,
         events,
     }
 }

@@ -124,6 +124,7 @@ mod tests {
             device: DeviceClass::Desktop,
             text_id: Some("pw".into()),
             typed_chars: None,
+            typingdna_pattern: None,
             events,
         }
     }

@@ -110,7 +110,7 @@ mod tests {
             events in prop::collection::vec(arbitrary_event(), 0..60),
             modality in modality(),
         ) {
-            let sample = Sample { modality, device: DeviceClass::Mobile, text_id: None, typed_chars: None, events };
+            let sample = Sample { modality, device: DeviceClass::Mobile, text_id: None, typed_chars: None, events, typingdna_pattern: None };
             let valid = sample.validate(&SampleLimits::default()).is_ok();
             let fixed = fixed_text::extract(&sample, b"k", "u");
             let free = free_text::extract(&sample);
@@ -144,7 +144,7 @@ mod tests {
                 events.push(RawEvent::KeyUp { code: format!("Key{i}"), t: t + gap / 2.0 });
                 t += gap;
             }
-            let sample = |events: Vec<RawEvent>| Sample { modality: Modality::Keystroke, device: DeviceClass::Desktop, text_id: None, typed_chars: None, events };
+            let sample = |events: Vec<RawEvent>| Sample { modality: Modality::Keystroke, device: DeviceClass::Desktop, text_id: None, typed_chars: None, events, typingdna_pattern: None };
             prop_assert!(sample(events.clone()).validate(&SampleLimits::default()).is_ok());
             let at = position.index(events.len());
             if orphan {

@@ -96,6 +96,7 @@ mod tests {
             device: DeviceClass::Mobile,
             text_id: None,
             typed_chars: None,
+            typingdna_pattern: None,
             events,
         };
         let f = extract_window(&sample).unwrap();

@@ -112,6 +112,7 @@ pub(crate) fn any_sample() -> impl Strategy<Value = Sample> {
             text_id,
             typed_chars,
             events,
+            typingdna_pattern: None,
         },
     )
 }

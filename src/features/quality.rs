@@ -174,6 +174,7 @@ mod tests {
             device: DeviceClass::Desktop,
             text_id: None,
             typed_chars: None,
+            typingdna_pattern: None,
             events,
         }
     }

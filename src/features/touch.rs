@@ -247,6 +247,7 @@ mod tests {
             device: DeviceClass::Mobile,
             text_id: None,
             typed_chars: None,
+            typingdna_pattern: None,
             events,
         };
         let strokes = extract_strokes(&sample).unwrap();

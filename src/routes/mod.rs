@@ -11,6 +11,7 @@ pub mod admin_stats;
 pub mod admin_webhooks;
 pub mod auth;
 pub mod biometrics;
+pub mod client_config;
 pub mod health;
 pub mod me;
 pub mod pages;
@@ -43,7 +44,8 @@ pub fn configure(config: &mut ServiceConfig, max_sample_bytes: usize) {
                 .service(biometrics::verify)
                 .service(biometrics::get_profile)
                 .service(biometrics::delete_profile)
-                .service(biometrics::export_profile),
+                .service(biometrics::export_profile)
+                .service(client_config::get_client_config),
         )
         // Before the `/api/v1` scope, which would otherwise claim these paths.
         .service(

@@ -110,6 +110,7 @@ pub async fn create_session(
         device: body.device.unwrap_or(DeviceClass::Desktop),
         text_id: body.text_id.clone(),
         typed_chars: None,
+        typingdna_pattern: None,
         events: Vec::new(),
     });
     let mut bytes = [0u8; TICKET_BYTES];

@@ -2,6 +2,7 @@
 //! Handlers and actors call these; none of them builds a query.
 
 pub mod alerts;
+pub mod backup;
 pub mod biometric_models;
 pub mod biometric_samples;
 pub mod biometric_verifications;

@@ -261,17 +261,13 @@ async fn a_sessions_score_history_and_the_live_session_counts(backend: Backend) 
     store::live_sessions::end(&app.db, ended, "idle_timeout", None, now)
         .await
         .unwrap();
-    for (offset, score, decision) in [(2, 0.3, "challenge"), (0, 0.9, "allow"), (1, 0.7, "allow")] {
-        store::session_scores::insert(
-            &app.db,
-            live,
-            score,
-            decision,
-            now + Duration::seconds(offset),
-        )
+    let kept = [(2, 0.3, "challenge"), (0, 0.9, "allow"), (1, 0.7, "allow")]
+        .into_iter()
+        .map(|(offset, score, decision)| (live, score, decision, now + Duration::seconds(offset)))
+        .collect();
+    store::session_scores::insert_many(&app.db, kept)
         .await
         .unwrap();
-    }
 
     let history = admin_get(
         &app,

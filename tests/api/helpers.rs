@@ -90,14 +90,7 @@ pub async fn spawn_app_with(
     backend: Backend,
     customise: impl FnOnce(&mut Settings),
 ) -> Option<TestApp> {
-    let (database_url, folder) = match backend {
-        Backend::Sqlite => {
-            let folder = tempfile::tempdir().expect("temporary folder");
-            let url = format!("sqlite://{}/test.db?mode=rwc", folder.path().display());
-            (url, Some(folder))
-        }
-        Backend::Postgres => (fresh_postgres_database().await?, None),
-    };
+    let (database_url, folder) = fresh_database(backend).await?;
     let mut settings = test_settings();
     settings.database.url = database_url.clone();
     customise(&mut settings);
@@ -143,6 +136,19 @@ pub async fn spawn_app_on(database_url: &str, customise: impl FnOnce(&mut Settin
         server: server.clone(),
         _folder: None,
     }
+}
+
+/// A new empty database (nothing migrated yet): its URL and, for SQLite, the folder that
+/// keeps the file alive; `None` when PostgreSQL is unreachable and not required.
+pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>)> {
+    Some(match backend {
+        Backend::Sqlite => {
+            let folder = tempfile::tempdir().expect("temporary folder");
+            let url = format!("sqlite://{}/test.db?mode=rwc", folder.path().display());
+            (url, Some(folder))
+        }
+        Backend::Postgres => (fresh_postgres_database().await?, None),
+    })
 }
 
 fn postgres_server_url() -> String {

@@ -32,6 +32,7 @@ const SERVED_ROUTES: &[(&str, &str)] = &[
     ("get", "/api/v1/biometrics/profile"),
     ("delete", "/api/v1/biometrics/profile"),
     ("get", "/api/v1/biometrics/profile/export"),
+    ("get", "/api/v1/biometrics/config"),
     ("post", "/api/v1/sessions"),
     ("get", "/api/v1/sessions/live"),
     ("post", "/api/v1/sessions/{id}/step-up"),

@@ -65,6 +65,7 @@ impl LiveSession {
                 device: self.spec.device,
                 text_id: self.spec.text_id.clone(),
                 typed_chars: None,
+                typingdna_pattern: None,
                 events,
             },
         };
