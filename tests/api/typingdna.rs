@@ -23,6 +23,9 @@ fn typingdna_on(base_url: &str, secret: &str) -> impl FnOnce(&mut Settings) {
     let (base_url, secret) = (base_url.to_owned(), secret.to_owned());
     move |settings| {
         settings.biometrics.adapt = false;
+        // These tests score one sample with and without TypingDNA's verdict, so the same
+        // timing is sent on purpose: no replay refusal here (`bot_defence` tests that).
+        settings.biometrics.replay_tolerance_ms = -1.0;
         settings.typingdna.api_key = API_KEY.into();
         settings.typingdna.api_secret = secret;
         settings.typingdna.base_url = base_url;
