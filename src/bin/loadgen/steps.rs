@@ -236,9 +236,10 @@ async fn scheduled_step(
             outcomes.push(outcome);
         }
     }
-    let (generator_cpu, server_cpu, _) = meter.stop(target);
+    // The real elapsed time: a generator or server behind schedule stretches the step.
+    let (generator_cpu, server_cpu, elapsed) = meter.stop(target);
     let (sent, confirmed, errors, failed) = totals(&outcomes);
-    let seconds = duration.as_secs_f64();
+    let seconds = elapsed.as_secs_f64().max(duration.as_secs_f64());
     let lag = merged(outcomes.iter().map(|o| &o.send_lag)).summary();
     let mut note = format!(
         "sent {:.0} ev/s, scored {:.0} ev/s; send lag p99 {:.1} ms",
