@@ -78,6 +78,7 @@ async fn expect_ok(
 pub async fn enrol_users(addr: SocketAddr, subjects: &[Vec<CmuRow>]) -> anyhow::Result<Vec<User>> {
     let mut http = Connection::open(addr).await?;
     let mut users = Vec::new();
+    let mut last_samples = Vec::new();
     for (i, rows) in subjects.iter().enumerate() {
         let username = format!("bench-user-{i}");
         let credentials = json!({"username": username, "password": "bench password of a user"});
@@ -99,25 +100,25 @@ pub async fn enrol_users(addr: SocketAddr, subjects: &[Vec<CmuRow>]) -> anyhow::
         if rows.len() < needed + VERIFY_SAMPLES + STREAM_ENTRIES {
             bail!("subject {i} has only {} entries", rows.len());
         }
-        for row in &rows[..FIXED_ENROLMENTS] {
-            let sample = serde_json::to_value(fixed_text_sample(row))?;
-            expect_ok(
-                "fixed-text enrolment",
-                http.post_json("/api/v1/biometrics/enrollments", Some(&bearer), &sample)
-                    .await?,
-            )
-            .await?;
-        }
+        // Each profile's last sample is enrolled once everybody else's are in (below), so that
+        // its training has the other users as negatives: a model trained on a user's own
+        // samples alone fails (the SVM needs two classes).
         let free_rows: Vec<&CmuRow> = rows[FIXED_ENROLMENTS..needed].iter().collect();
-        for chunk in free_rows.chunks(ENTRIES_PER_FREE_TEXT) {
-            let sample = serde_json::to_value(free_text_sample(chunk))?;
-            expect_ok(
-                "free-text enrolment",
-                http.post_json("/api/v1/biometrics/enrollments", Some(&bearer), &sample)
-                    .await?,
+        let mut samples: Vec<serde_json::Value> = rows[..FIXED_ENROLMENTS]
+            .iter()
+            .map(|row| serde_json::to_value(fixed_text_sample(row)))
+            .chain(
+                free_rows
+                    .chunks(ENTRIES_PER_FREE_TEXT)
+                    .map(|chunk| serde_json::to_value(free_text_sample(chunk))),
             )
-            .await?;
+            .collect::<Result<_, _>>()?;
+        let free_last = samples.pop().context("no free-text sample")?;
+        let fixed_last = samples.remove(FIXED_ENROLMENTS - 1);
+        for sample in &samples {
+            enrol(&mut http, &bearer, sample).await?;
         }
+        last_samples.push((bearer.clone(), [fixed_last, free_last]));
         // Entries from the subject's later sessions: the same person on another day.
         let later = &rows[rows.len() - VERIFY_SAMPLES - STREAM_ENTRIES..];
         let verify_bodies = later[..VERIFY_SAMPLES]
@@ -129,30 +130,59 @@ pub async fn enrol_users(addr: SocketAddr, subjects: &[Vec<CmuRow>]) -> anyhow::
             verify_bodies,
         });
     }
-    wait_until_trained(&mut http, &users).await?;
+    for (bearer, samples) in &last_samples {
+        for sample in samples {
+            enrol(&mut http, bearer, sample).await?;
+        }
+    }
+    wait_until_trained(&mut http, &last_samples).await?;
     Ok(users)
 }
 
-async fn wait_until_trained(http: &mut Connection, users: &[User]) -> anyhow::Result<()> {
+async fn enrol(
+    http: &mut Connection,
+    bearer: &HeaderValue,
+    sample: &serde_json::Value,
+) -> anyhow::Result<()> {
+    let answer = http
+        .post_json("/api/v1/biometrics/enrollments", Some(bearer), sample)
+        .await?;
+    expect_ok("enrolment", answer).await?;
+    Ok(())
+}
+
+/// Waits until both profiles of every user have a model. A profile neither ready nor training
+/// gets its last sample again: a background training can fail on a busy SQLite file ("internal
+/// error" in the server log), and only a new enrolment starts another.
+async fn wait_until_trained(
+    http: &mut Connection,
+    last_samples: &[(HeaderValue, [serde_json::Value; 2])],
+) -> anyhow::Result<()> {
     let started = Instant::now();
-    for user in users {
+    for (bearer, samples) in last_samples {
         loop {
             let profiles = expect_ok(
                 "profile",
-                http.get_json("/api/v1/biometrics/profile", Some(&user.bearer))
+                http.get_json("/api/v1/biometrics/profile", Some(bearer))
                     .await?,
             )
             .await?;
-            let ready = profiles["profiles"]
-                .as_array()
-                .map_or(0, |all| all.iter().filter(|p| p["ready"] == true).count());
-            if ready >= 2 {
+            let all = profiles["profiles"].as_array().cloned().unwrap_or_default();
+            if all.iter().filter(|p| p["ready"] == true).count() >= 2 {
                 break;
             }
             if started.elapsed() > TRAINING_TIMEOUT {
                 bail!("models not trained within {TRAINING_TIMEOUT:?}: {profiles}");
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            let stalled = all
+                .iter()
+                .any(|p| p["ready"] != true && p["training"] != true);
+            if stalled {
+                for sample in samples {
+                    enrol(http, bearer, sample).await?;
+                }
+            }
         }
     }
     Ok(())
