@@ -241,27 +241,30 @@ pub async fn session_stats(
 ) -> Result<web::Json<SessionStats>, ApiError> {
     let window = Window::from_query(&query)?;
     let spans = store::stats::session_spans(&state.db, window.since).await?;
+    // Sorted times and binary search: O(buckets · log sessions), not buckets × sessions.
+    let mut opened: Vec<DateTime<Utc>> = spans.iter().map(|(opened, _)| *opened).collect();
+    let mut ended: Vec<DateTime<Utc>> = spans.iter().filter_map(|(_, ended)| *ended).collect();
+    opened.sort_unstable();
+    ended.sort_unstable();
+    let before = |times: &[DateTime<Utc>], at: DateTime<Utc>| {
+        times.partition_point(|time| *time < at) as u64
+    };
+    let up_to = |times: &[DateTime<Utc>], at: DateTime<Utc>| {
+        times.partition_point(|time| *time <= at) as u64
+    };
     let now = Utc::now();
     let buckets = window
         .starts
         .iter()
-        .enumerate()
-        .map(|(i, &start)| {
-            let end = (start + window.bucket.width()).min(now);
-            let within = |at: DateTime<Utc>| window.index(at) == Some(i);
+        .map(|&start| {
+            let next = start + window.bucket.width();
+            let end = next.min(now);
             SessionBucket {
                 start,
-                started: spans.iter().filter(|(opened, _)| within(*opened)).count() as u64,
-                ended: spans
-                    .iter()
-                    .filter(|(_, ended)| ended.is_some_and(within))
-                    .count() as u64,
-                live: spans
-                    .iter()
-                    .filter(|(opened, ended)| {
-                        *opened <= end && ended.is_none_or(|ended| ended > end)
-                    })
-                    .count() as u64,
+                started: before(&opened, next) - before(&opened, start),
+                ended: before(&ended, next) - before(&ended, start),
+                // A session ends after it opens, so those ended by `end` opened by then too.
+                live: up_to(&opened, end) - up_to(&ended, end),
             }
         })
         .collect();

@@ -68,17 +68,12 @@ export async function call(method, path, body, { auth = true, bearer = token() }
 }
 
 /**
- * A login nonce (`POST /api/v1/auth/nonce`): a login that carries a typing sample must carry
- * one. Resolves to null on a server that does not issue nonces.
+ * A one-time login nonce (`POST /api/v1/auth/nonce`): a login that carries a typing sample
+ * must carry one, so a captured login request cannot be sent again.
  */
 export async function loginNonce() {
-  try {
-    const answer = await call('POST', '/api/v1/auth/nonce', {}, { auth: false });
-    return answer && answer.nonce ? answer.nonce : null;
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return null;
-    throw error;
-  }
+  const answer = await call('POST', '/api/v1/auth/nonce', undefined, { auth: false });
+  return answer.nonce;
 }
 
 /** `POST /api/v1/auth/login` with the typing of the password field (and its nonce). */
@@ -86,8 +81,7 @@ export async function login(name, password, typing) {
   const body = { username: name, password };
   if (typing) {
     body.typing = typing;
-    const nonce = await loginNonce();
-    if (nonce) body.nonce = nonce;
+    body.nonce = await loginNonce();
   }
   return call('POST', '/api/v1/auth/login', body, { auth: false });
 }

@@ -115,7 +115,9 @@ export default async function (ctx) {
   const scoreTraces = await page.locator('#chart-scores g.trace.bars').count();
   assert.equal(scoreTraces, 3, 'genuine, impostor and unlabelled traces');
   const lockoutSummary = await page.locator('#chart-lockouts-summary').textContent();
-  assert.match(lockoutSummary, /^[1-9]\d* lockouts after wrong passwords/, lockoutSummary);
+  // The lock may come from wrong passwords (made here) or behaviour (the challenge spec).
+  const counts = lockoutSummary.match(/^(\d+) lockouts after wrong passwords, (\d+) after behaviour/);
+  assert.ok(counts && Number(counts[1]) + Number(counts[2]) >= 1, lockoutSummary);
   console.log(`  charts: ${loginMarks} login, ${lockoutMarks} lockout, ${sessionMarks} session marks; ${await page.locator('#chart-scores-summary').textContent()}`);
   await ctx.screenshot(page, 'admin-dashboard-desktop');
 

@@ -18,8 +18,17 @@ export default async function challengeSpec(ctx) {
   const impostorText = aaltoSentences(ctx.dataDir, IMPOSTOR.aalto);
   const impostorPassword = cmuRhythms(ctx.dataDir, IMPOSTOR.cmu);
 
-  // The owner logs in; the live session is open.
+  // The owner logs in; the live session is open. Every server frame is kept for the report.
   const page = await ctx.newPage('challenge');
+  const frames = [];
+  page.on('websocket', (socket) => socket.on('framereceived', ({ payload }) => {
+    try {
+      const frame = JSON.parse(payload);
+      frames.push(frame.type === 'score' ? `${frame.decision} ${frame.score.toFixed(2)}` : `${frame.type} ${frame.code || frame.reason || ''}`);
+    } catch {
+      frames.push(String(payload).slice(0, 40));
+    }
+  }));
   await logInAsOwner(ctx, page, user.username, user.loginRhythms);
   await page.waitForURL(`${ctx.baseUrl}/session`);
   await page.locator('#connection').getByText('open').waitFor();
@@ -30,7 +39,10 @@ export default async function challengeSpec(ctx) {
   dialog.waitFor({ state: 'visible', timeout: 0 }).then(() => { challenged = true; }, () => {});
   let typed = 0;
   while (!(await dialog.isVisible())) {
-    assert.ok(typed < MAX_SENTENCES, `no challenge after ${typed} impostor sentences (scores: ${await page.locator('#score-count').textContent()}, last ${await page.locator('#gauge-value').textContent()})`);
+    if (typed >= MAX_SENTENCES) {
+      await ctx.screenshot(page, 'challenge-failed');
+      assert.fail(`no challenge after ${typed} impostor sentences; frames: ${frames.join(', ')}`);
+    }
     const message = await page.locator('#message').textContent();
     if (/ended/.test(message)) {
       await ctx.screenshot(page, 'challenge-failed');
@@ -42,7 +54,7 @@ export default async function challengeSpec(ctx) {
     typed += 1;
     await page.waitForTimeout(300);
   }
-  console.log(`  challenge after ${typed} impostor sentence(s), ${await page.locator('#score-count').textContent()} score(s), last ${await page.locator('#gauge-value').textContent()}`);
+  console.log(`  challenge after ${typed} impostor sentence(s); frames: ${frames.join(', ')}`);
   assert.match(await page.locator('#challenge-reason').textContent(), /consecutive scores/);
   await ctx.screenshot(page, 'challenge-dialog');
 

@@ -135,7 +135,9 @@ fn the_pages_work_in_a_real_browser() {
     );
     let port = free_port();
     let base_url = format!("http://127.0.0.1:{port}");
-    let log = std::fs::File::create(artifacts.join("server.log")).expect("create the server log");
+    // Named by port: two runs in one checkout must not write over each other's log.
+    let log = std::fs::File::create(artifacts.join(format!("server-{port}.log")))
+        .expect("create the server log");
 
     let mut server = Server(
         Command::new(env!("CARGO_BIN_EXE_behavioral-auth"))
@@ -183,7 +185,7 @@ fn the_pages_work_in_a_real_browser() {
     };
     assert!(
         status.success(),
-        "the browser run failed ({status}); screenshots and server.log in {}",
+        "the browser run failed ({status}); screenshots and server-{port}.log in {}",
         artifacts.display()
     );
 }

@@ -1,7 +1,7 @@
 //! The pure bookkeeping of a live session, apart from the actor: the rolling window of events
 //! (bounded by count and by age since arrival) and the per-second event budget.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use crate::events::RawEvent;
@@ -46,9 +46,25 @@ impl EventWindow {
     }
 
     /// The window's events, oldest first, after trimming at `now`.
+    ///
+    /// Trimming can cut a keystroke in two: a key-up whose key-down has left the window would
+    /// make the whole window an invalid sample (`KeyUpWithoutKeyDown`) and no score could be
+    /// computed for the rest of the session, so such a key-up leaves with its key-down.
     pub fn snapshot(&mut self, now: Instant) -> Vec<RawEvent> {
         self.trim(now);
-        self.events.iter().map(|(_, event)| event.clone()).collect()
+        let mut held: HashSet<&str> = HashSet::new();
+        self.events
+            .iter()
+            .filter(|(_, event)| match event {
+                RawEvent::KeyDown { code, .. } => {
+                    held.insert(code);
+                    true
+                }
+                RawEvent::KeyUp { code, .. } => held.remove(code.as_str()),
+                _ => true,
+            })
+            .map(|(_, event)| event.clone())
+            .collect()
     }
 }
 
@@ -114,6 +130,29 @@ mod tests {
                 .snapshot(much_later + Duration::from_secs(10))
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_key_up_whose_key_down_was_trimmed_away_leaves_the_window_too() {
+        let start = Instant::now();
+        let up = |t: f64| RawEvent::KeyUp {
+            code: "KeyA".into(),
+            t,
+        };
+        let mut window = EventWindow::new(3, Duration::from_secs(10));
+        window.push(start, vec![key(1.0), key(2.0), up(3.0), up(4.0)]);
+
+        let snapshot = window.snapshot(start);
+
+        assert_eq!(snapshot, vec![key(2.0), up(3.0)]);
+        let sample = crate::events::Sample {
+            modality: crate::events::Modality::Keystroke,
+            device: crate::events::DeviceClass::Desktop,
+            text_id: None,
+            typed_chars: None,
+            events: snapshot,
+        };
+        assert!(sample.validate(&Default::default()).is_ok());
     }
 
     #[test]

@@ -15,6 +15,7 @@ recorder.start();
 const STEP_UP_TEXT = {
   typing_required: 'Your account checks how you type: please type your password (do not paste it).',
   low_typing_score: 'Your password was right, but your typing did not look like yours. Type your password again, calmly, as you usually do.',
+  replayed_sample: 'That typing was identical to an earlier one, as a recording would be. Type your password again.',
   sequence_mismatch: 'Your password was right, but it was not typed key by key (pasted, autofilled or edited). Type it again without corrections.',
 };
 

@@ -15,6 +15,7 @@ const ENDED_TEXT = {
   deny: 'the typing on this page did not match yours',
   challenge_timeout: 'the check was not answered in time',
   step_up_failed: 'the check did not confirm it was you',
+  step_up_wrong_password: 'the password given at the check was wrong',
   account_locked: 'the account is locked',
   idle_timeout: 'the connection was silent for too long',
   inactivity_timeout: 'nothing was typed for a long time',
