@@ -151,6 +151,7 @@ mod tests {
             text_id: None,
             typed_chars: None,
             events: snapshot,
+            typingdna_pattern: None,
         };
         assert!(sample.validate(&Default::default()).is_ok());
     }
