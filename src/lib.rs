@@ -34,6 +34,11 @@
 //!                   │                  progress and sampled scores batched (session/writes)
 //!                actors/model_registry   scores windows (biometrics extraction + the shared
 //!                   │                      model cache → scoring)
+//!                biometrics/, backup/,   enrol · verify · login typing · training · bot
+//!                typingdna/              defence; model bundles and scheduled backups; the
+//!                   │                    optional TypingDNA detector
+//!                scoring/ ◀ features/ ◀ events   pure engine: detectors and fusion, feature
+//!                   │                            extraction, the one sample schema
 //!   ┌───────────────┼──────────────────────────────┐
 //! auth/           store/                     configuration, error, metrics,
 //!  password        the only sea-orm user:     openapi, state, telemetry, stats,
