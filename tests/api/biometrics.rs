@@ -122,7 +122,7 @@ fn mean(values: &[f64]) -> f64 {
 }
 
 /// Verifications here must not retrain the model behind the test's back.
-fn without_adaptation(settings: &mut Settings) {
+pub(crate) fn without_adaptation(settings: &mut Settings) {
     settings.biometrics.adapt = false;
 }
 

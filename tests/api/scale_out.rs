@@ -3,15 +3,13 @@
 
 use std::time::{Duration, Instant};
 
-use crate::biometrics::{cmu_rows, enrol, post_sample, sample_of, wait_until_ready};
+use crate::biometrics::{
+    cmu_rows, enrol, post_sample, sample_of, wait_until_ready, without_adaptation,
+};
 use crate::helpers::{Backend, PASSWORD, TestApp, spawn_app_on, spawn_app_with, status_and_json};
 use crate::on_both_databases;
 
 on_both_databases!(a_model_retrained_through_one_server_is_used_by_the_other_within_seconds,);
-
-fn without_adaptation(settings: &mut behavioral_auth::configuration::Settings) {
-    settings.biometrics.adapt = false;
-}
 
 async fn verify_version(app: &TestApp, token: &str, row: usize) -> i64 {
     let sample = sample_of(&cmu_rows("s030")[row], "passphrase");
