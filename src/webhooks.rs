@@ -176,7 +176,7 @@ pub async fn create(
     .await
     .map_err(|error| ApiError::Validation(format!("url is not allowed: {error}")))?;
 
-    let txn = state.db.begin().await?;
+    let txn = store::begin_write(&state.db).await?;
     let webhook = store::webhooks::insert(
         &txn,
         NewWebhook {
@@ -212,7 +212,7 @@ pub async fn delete(
     webhook_id: Uuid,
     client: &ClientInfo,
 ) -> Result<(), ApiError> {
-    let txn = state.db.begin().await?;
+    let txn = store::begin_write(&state.db).await?;
     let webhook = store::webhooks::find(&txn, webhook_id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("no webhook with id {webhook_id}")))?;

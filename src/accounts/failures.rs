@@ -57,7 +57,7 @@ async fn record_failure(
             FailureOutcome::AlreadyLocked => return Ok(outcome),
             FailureOutcome::Counted(next) | FailureOutcome::Locked(next, _) => next,
         };
-        let txn = state.db.begin().await?;
+        let txn = store::begin_write(&state.db).await?;
         if !store::users::compare_and_set_lock_state(&txn, user_id, user.lock_version, next).await?
         {
             txn.rollback().await?;

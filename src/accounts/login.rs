@@ -165,7 +165,7 @@ async fn record_login_outcome(
     client: &ClientInfo,
     details: serde_json::Value,
 ) -> Result<(), ApiError> {
-    let txn = state.db.begin().await?;
+    let txn = store::begin_write(&state.db).await?;
     store::login_attempts::record(&txn, user_id, username, outcome, client).await?;
     store::security_events::record(
         &txn,

@@ -82,7 +82,7 @@ pub async fn register(
         .await
         .map_err(ApiError::Internal)?;
 
-    let txn = state.db.begin().await?;
+    let txn = store::begin_write(&state.db).await?;
     let user = store::users::insert(
         &txn,
         NewUser {

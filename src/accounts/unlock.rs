@@ -28,7 +28,7 @@ pub async fn unlock(
             .ok_or_else(|| ApiError::NotFound(format!("no user with id {user_id}")))?;
         let previous = store::users::lock_state(&user);
         let now = Utc::now();
-        let txn = state.db.begin().await?;
+        let txn = store::begin_write(&state.db).await?;
         if !store::users::compare_and_set_lock_state(
             &txn,
             user_id,

@@ -133,7 +133,7 @@ pub async fn settle(
     settlement: Settlement,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     alert_attempts::Entity::insert(alert_attempts::ActiveModel {
         id: NotSet,
         alert_id: Set(alert.id),

@@ -131,7 +131,7 @@ pub async fn snapshot(db: &DatabaseConnection) -> Result<Snapshot, DbErr> {
 /// Writes the snapshot into an empty database in one transaction: all of it or nothing.
 #[tracing::instrument(skip_all, fields(users = snapshot.users.len(), samples = snapshot.samples.len()))]
 pub async fn restore(db: &DatabaseConnection, snapshot: &Snapshot) -> Result<(), RestoreError> {
-    let txn = db.begin().await?;
+    let txn = super::begin_write(db).await?;
     let (users, samples, models) = (
         users::Entity::find().count(&txn).await?,
         biometric_samples::Entity::find().count(&txn).await?,

@@ -86,7 +86,7 @@ async fn apply(db: &DatabaseConnection, writes: &[SessionWrite]) -> Result<(), D
             } => scores.push((session_id, score, decision, at)),
         }
     }
-    let txn = db.begin().await?;
+    let txn = crate::store::begin_write(db).await?;
     for (id, (status, last_score, at)) in progress {
         store::live_sessions::record_progress(&txn, id, status, last_score, at).await?;
     }
