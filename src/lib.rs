@@ -99,6 +99,7 @@ pub mod actors;
 pub mod alerts;
 pub mod auth;
 pub mod backup;
+pub mod batch_writer;
 pub mod biometrics;
 pub mod cli;
 pub mod configuration;

@@ -1,14 +1,13 @@
-//! The `biometric_verifications` trail, written in batches off the request path: a verify
-//! queues its row and answers at once; one writer task inserts whatever has queued up (at
-//! most [`MAX_BATCH_ROWS`] rows per statement), so under load a thousand verifications cost
-//! a handful of inserts instead of a thousand. An erase [`VerificationLog::flush`]es first,
-//! so no queued row of the erased user lands after it.
+//! The `biometric_verifications` trail, written in batches off the request path
+//! ([`BatchWriter`]): a verify queues its row and answers at once; at most [`MAX_BATCH_ROWS`]
+//! rows go in one insert. An erase [`VerificationLog::flush`]es first, so no queued row of
+//! the erased user lands after it.
 
 use chrono::{DateTime, Utc};
 use sea_orm::DatabaseConnection;
-use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use crate::batch_writer::BatchWriter;
 use crate::store;
 use crate::store::biometric_verifications::NewVerification;
 
@@ -28,51 +27,34 @@ pub struct VerificationRow {
     pub created_at: DateTime<Utc>,
 }
 
-enum Entry {
-    Row(VerificationRow),
-    /// Answered once every row queued before it is written.
-    Flush(oneshot::Sender<()>),
-}
-
 /// A handle on the writer (cheap to clone).
 #[derive(Clone)]
 pub struct VerificationLog {
     db: DatabaseConnection,
-    /// `None` outside a Tokio runtime (command-line tools): rows are then written inline.
-    sender: Option<mpsc::UnboundedSender<Entry>>,
+    writer: BatchWriter<VerificationRow>,
 }
 
 impl VerificationLog {
     /// Starts the writer task on the current Tokio runtime, if there is one.
     pub fn start(db: DatabaseConnection) -> Self {
-        let sender = tokio::runtime::Handle::try_current().ok().map(|runtime| {
-            let (sender, receiver) = mpsc::unbounded_channel();
-            runtime.spawn(write_batches(db.clone(), receiver));
-            sender
+        let writer_db = db.clone();
+        let writer = BatchWriter::start(MAX_BATCH_ROWS, move |rows: Vec<VerificationRow>| {
+            let db = writer_db.clone();
+            async move { write(&db, &rows).await }
         });
-        VerificationLog { db, sender }
+        VerificationLog { db, writer }
     }
 
     /// Queues the row (or writes it now when no writer runs).
     pub async fn record(&self, row: VerificationRow) {
-        let row = match &self.sender {
-            Some(sender) => match sender.send(Entry::Row(row)) {
-                Ok(()) => return,
-                Err(mpsc::error::SendError(Entry::Row(row))) => row,
-                Err(_) => return,
-            },
-            None => row,
-        };
-        write(&self.db, std::slice::from_ref(&row)).await;
+        if let Err(row) = self.writer.queue(row) {
+            write(&self.db, std::slice::from_ref(&row)).await;
+        }
     }
 
     /// Waits until every row queued so far is written.
     pub async fn flush(&self) {
-        let Some(sender) = &self.sender else { return };
-        let (done, written) = oneshot::channel();
-        if sender.send(Entry::Flush(done)).is_ok() {
-            let _ = written.await;
-        }
+        self.writer.flush().await;
     }
 }
 
@@ -89,26 +71,5 @@ async fn write(db: &DatabaseConnection, rows: &[VerificationRow]) {
     });
     if let Err(error) = store::biometric_verifications::record_many(db, rows).await {
         tracing::warn!(%error, "cannot keep verification results");
-    }
-}
-
-async fn write_batches(db: DatabaseConnection, mut receiver: mpsc::UnboundedReceiver<Entry>) {
-    let mut entries = Vec::with_capacity(MAX_BATCH_ROWS);
-    let mut rows = Vec::with_capacity(MAX_BATCH_ROWS);
-    while receiver.recv_many(&mut entries, MAX_BATCH_ROWS).await > 0 {
-        let mut flushes = Vec::new();
-        for entry in entries.drain(..) {
-            match entry {
-                Entry::Row(row) => rows.push(row),
-                Entry::Flush(done) => flushes.push(done),
-            }
-        }
-        if !rows.is_empty() {
-            write(&db, &rows).await;
-            rows.clear();
-        }
-        for done in flushes {
-            let _ = done.send(());
-        }
     }
 }

@@ -1,0 +1,116 @@
+//! A queue that one task writes in batches: callers queue rows and go on at once; the writer
+//! takes whatever has queued up (at most `max_batch` rows) and hands it to its write function,
+//! so under load a thousand rows cost a handful of statements instead of a thousand.
+//! [`BatchWriter::flush`] waits until everything queued before it is written (an erase calls
+//! it first, so no queued row of the erased user lands after the erase).
+//!
+//! Used by the verification trail and the replay check's fingerprints.
+
+use std::future::Future;
+
+use tokio::sync::{mpsc, oneshot};
+
+enum Entry<T> {
+    Row(T),
+    /// Answered once every row queued before it is written.
+    Flush(oneshot::Sender<()>),
+}
+
+/// A handle on the writer (cheap to clone).
+pub struct BatchWriter<T> {
+    /// `None` outside a Tokio runtime (command-line tools): callers then write inline.
+    sender: Option<mpsc::UnboundedSender<Entry<T>>>,
+}
+
+impl<T> Clone for BatchWriter<T> {
+    fn clone(&self) -> Self {
+        BatchWriter {
+            sender: self.sender.clone(),
+        }
+    }
+}
+
+impl<T: Send + 'static> BatchWriter<T> {
+    /// Starts the writer task on the current Tokio runtime, if there is one. `write` gets each
+    /// batch in queue order and reports its own errors (a batch is never retried).
+    pub fn start<F, Fut>(max_batch: usize, mut write: F) -> Self
+    where
+        F: FnMut(Vec<T>) -> Fut + Send + 'static,
+        Fut: Future<Output = ()> + Send,
+    {
+        let sender = tokio::runtime::Handle::try_current().ok().map(|runtime| {
+            let (sender, mut receiver) = mpsc::unbounded_channel::<Entry<T>>();
+            runtime.spawn(async move {
+                let mut entries = Vec::with_capacity(max_batch);
+                while receiver.recv_many(&mut entries, max_batch).await > 0 {
+                    let mut rows = Vec::with_capacity(entries.len());
+                    let mut flushes = Vec::new();
+                    for entry in entries.drain(..) {
+                        match entry {
+                            Entry::Row(row) => rows.push(row),
+                            Entry::Flush(done) => flushes.push(done),
+                        }
+                    }
+                    if !rows.is_empty() {
+                        write(rows).await;
+                    }
+                    for done in flushes {
+                        let _ = done.send(());
+                    }
+                }
+            });
+            sender
+        });
+        BatchWriter { sender }
+    }
+
+    /// Queues the row; gives it back when no writer runs, for the caller to write itself.
+    pub fn queue(&self, row: T) -> Result<(), T> {
+        match &self.sender {
+            Some(sender) => sender.send(Entry::Row(row)).map_err(|error| match error.0 {
+                Entry::Row(row) => row,
+                Entry::Flush(_) => unreachable!("a row was sent"),
+            }),
+            None => Err(row),
+        }
+    }
+
+    /// Waits until every row queued so far is written.
+    pub async fn flush(&self) {
+        let Some(sender) = &self.sender else { return };
+        let (done, written) = oneshot::channel();
+        if sender.send(Entry::Flush(done)).is_ok() {
+            let _ = written.await;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::*;
+
+    #[tokio::test]
+    async fn rows_arrive_in_order_and_flush_waits_for_them() {
+        let written = Arc::new(Mutex::new(Vec::new()));
+        let sink = written.clone();
+        let writer = BatchWriter::start(3, move |rows: Vec<u32>| {
+            let sink = sink.clone();
+            async move { sink.lock().unwrap().push(rows) }
+        });
+        for row in 0..10 {
+            writer.queue(row).unwrap();
+        }
+        writer.flush().await;
+        let batches = written.lock().unwrap().clone();
+        assert!(batches.iter().all(|batch| batch.len() <= 3));
+        assert_eq!(batches.concat(), (0..10).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn without_a_runtime_the_row_comes_back() {
+        let writer = BatchWriter::start(3, |_: Vec<u32>| async {});
+        assert_eq!(writer.queue(7), Err(7));
+    }
+}
