@@ -71,6 +71,8 @@ pub struct AuthSettings {
     pub active_kid: String,
     pub jwt_keys: BTreeMap<String, String>,
     pub login_nonce_ttl_secs: u64,
+    /// How long a token's revocation state and its account's role are kept in memory.
+    pub access_cache_ttl_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -110,6 +112,9 @@ pub struct BiometricSettings {
     pub model_cache_ttl_secs: u64,
     pub replay_tolerance_ms: f64,
     pub replay_history: u64,
+    /// Milliseconds before the replay check tops up a profile's fingerprints in memory with
+    /// those other processes wrote.
+    pub replay_refresh_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -12,8 +12,10 @@ use crate::actors::lockout::{EndUserSessions, Lockout, StepUpOutcome};
 use crate::actors::model_registry::ModelRegistry;
 use crate::actors::notifier::Wake;
 use crate::actors::session::writes::SessionWrites;
+use crate::auth::access_cache::AccessCache;
 use crate::auth::password::PasswordHasher;
 use crate::auth::tokens::TokenService;
+use crate::biometrics::fingerprints::Fingerprints;
 use crate::biometrics::models::ModelCache;
 use crate::biometrics::training::TrainingQueue;
 use crate::biometrics::verification_log::VerificationLog;
@@ -25,6 +27,8 @@ pub struct AppState {
     pub db: DatabaseConnection,
     pub settings: Arc<Settings>,
     pub tokens: TokenService,
+    /// Revocations and account roles, so authentication needs no database read per request.
+    pub access: AccessCache,
     pub passwords: PasswordHasher,
     pub metrics: Metrics,
     pub auth_rate_limiter: AuthRateLimiter,
@@ -32,6 +36,8 @@ pub struct AppState {
     pub training: TrainingQueue,
     /// Verification results, written in batches off the request path.
     pub verifications: VerificationLog,
+    /// The replay check's fingerprints, in memory and written in batches.
+    pub fingerprints: Fingerprints,
     /// Live sessions' progress and sampled scores, written in batches.
     pub session_writes: SessionWrites,
     /// Wakes the notifier after new alerts are committed; `None` where none runs (CLI).
@@ -46,12 +52,14 @@ impl AppState {
     pub fn new(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
         Ok(AppState {
             tokens: TokenService::new(&settings.auth)?,
+            access: AccessCache::new(&settings.auth),
             passwords: PasswordHasher::new(&settings.password)?,
             metrics: Metrics::new()?,
             auth_rate_limiter: AuthRateLimiter::new(&settings.rate_limit),
             models: ModelCache::new(&settings.biometrics),
             training: TrainingQueue::default(),
             verifications: VerificationLog::start(db.clone()),
+            fingerprints: Fingerprints::start(db.clone(), &settings.biometrics),
             session_writes: SessionWrites::start(db.clone()),
             notifier: None,
             model_registry: None,

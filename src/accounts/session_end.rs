@@ -33,7 +33,7 @@ pub async fn end_session_by_admin(
     if session.status == store::live_sessions::STATUS_ENDED {
         return Err(ApiError::Conflict("the session has already ended".into()));
     }
-    let txn = state.db.begin().await?;
+    let txn = store::begin_write(&state.db).await?;
     store::live_sessions::end(
         &txn,
         session_id,
@@ -72,6 +72,7 @@ pub async fn logout(
     client: &ClientInfo,
 ) -> Result<(), ApiError> {
     store::revoked_tokens::revoke(&state.db, jti, user_id, expires_at).await?;
+    state.access.mark_revoked(jti).await;
     // Revocations of expired tokens guard nothing (expiry refuses them): keep the table small.
     store::revoked_tokens::purge_expired(&state.db, Utc::now()).await?;
     // The sessions this token opened end with it (their actors notice within a sweep).

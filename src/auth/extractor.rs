@@ -53,8 +53,10 @@ impl FromRequest for AdminUser {
     }
 }
 
-/// Verifies the token and that it was not revoked, and reads the role from the database so a
-/// demoted or deleted user loses access at once.
+/// Verifies the token and that it was not revoked, and takes the role from the account (not the
+/// token) so a demoted or deleted user loses access; both answers come from the
+/// [`AccessCache`](crate::auth::access_cache::AccessCache), at most
+/// `auth.access_cache_ttl_ms` old.
 pub async fn authenticate(state: &AppState, token: &str) -> Result<AuthenticatedUser, ApiError> {
     let claims = state.tokens.verify(token).map_err(|error| {
         tracing::debug!(%error, "bearer token refused");
@@ -63,15 +65,17 @@ pub async fn authenticate(state: &AppState, token: &str) -> Result<Authenticated
     let user_id = claims
         .user_id()
         .ok_or(ApiError::Unauthorized("invalid or expired token"))?;
-    if store::revoked_tokens::is_revoked(&state.db, &claims.jti).await? {
+    if state.access.is_revoked(&state.db, &claims.jti).await? {
         return Err(ApiError::Unauthorized("invalid or expired token"));
     }
-    let user = store::users::find_by_id(&state.db, user_id)
+    let role = state
+        .access
+        .role(&state.db, user_id)
         .await?
         .ok_or(ApiError::Unauthorized("invalid or expired token"))?;
     Ok(AuthenticatedUser {
         user_id,
-        role: user.role,
+        role,
         claims,
     })
 }

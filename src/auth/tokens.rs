@@ -151,6 +151,7 @@ mod tests {
                 .map(|(kid, secret)| (kid.to_string(), secret.to_string()))
                 .collect::<BTreeMap<_, _>>(),
             login_nonce_ttl_secs: 120,
+            access_cache_ttl_ms: 1000,
         }
     }
 
