@@ -20,7 +20,6 @@ use crate::configuration::BiometricSettings;
 use crate::error::ApiError;
 use crate::events::Sample;
 use crate::features::fixed_text::check_sequence;
-use crate::store;
 
 /// Score one window of a session's events against the user's model of `profile_key`.
 #[derive(Message)]
@@ -119,21 +118,17 @@ async fn score(
     let threshold = loaded.model.threshold.value;
     // A fixed text typed with another key sequence is not the account holder's entry: as in
     // REST verification it is never scored, and here it counts as a deny.
-    if let Some(candidate) = extracted.sequence_hash.as_deref() {
-        let enrolled = store::biometric_samples::enrolled_sequence_hash(
-            db,
-            request.user_id,
-            &request.profile_key,
-        )
-        .await?;
-        if enrolled.is_some_and(|enrolled| check_sequence(&enrolled, candidate).is_err()) {
-            return Ok(ScoreResult {
-                score: 0.0,
-                threshold,
-                decision: Decision::Deny,
-                model_version: loaded.version,
-            });
-        }
+    if let (Some(enrolled), Some(candidate)) = (
+        loaded.sequence_hash.as_deref(),
+        extracted.sequence_hash.as_deref(),
+    ) && check_sequence(enrolled, candidate).is_err()
+    {
+        return Ok(ScoreResult {
+            score: 0.0,
+            threshold,
+            decision: Decision::Deny,
+            model_version: loaded.version,
+        });
     }
     let mut total = 0.0;
     for row in &extracted.rows {

@@ -59,7 +59,8 @@ pub fn is_replay(candidate: &[f64], seen: &[Vec<f64>], tolerance_ms: f64) -> boo
 }
 
 /// Refuses a keystroke sample this profile has already seen (422 `replayed_sample`, and a
-/// `replay_refused` security event); otherwise remembers it. `context` names the caller
+/// `replay_refused` security event); otherwise remembers it (in memory at once, in the
+/// database with the next batch: [`super::fingerprints`]). `context` names the caller
 /// (`enroll`, `verify`, `login`, `step_up`) in the event.
 pub async fn refuse_replay(
     state: &Arc<AppState>,
@@ -76,15 +77,11 @@ pub async fn refuse_replay(
     if timings.len() < MIN_TIMINGS || timings.iter().any(|t| !t.is_finite()) {
         return Ok(());
     }
-    let seen = store::keystroke_fingerprints::with_length(
-        &state.db,
-        user_id,
-        profile_key,
-        timings.len(),
-        settings.replay_history,
-    )
-    .await?;
-    if is_replay(&timings, &seen, settings.replay_tolerance_ms) {
+    if state
+        .fingerprints
+        .check_and_remember(user_id, profile_key, timings)
+        .await?
+    {
         record(
             state,
             EventType::ReplayRefused,
@@ -99,7 +96,6 @@ pub async fn refuse_replay(
                 .to_owned(),
         });
     }
-    store::keystroke_fingerprints::insert(&state.db, user_id, profile_key, &timings).await?;
     Ok(())
 }
 
@@ -148,7 +144,7 @@ async fn record(
     user_id: Uuid,
     details: serde_json::Value,
 ) -> Result<(), ApiError> {
-    let txn = state.db.begin().await?;
+    let txn = store::begin_write(&state.db).await?;
     let queued = alerts::enqueue_for_event(
         &txn,
         &AlertEvent {

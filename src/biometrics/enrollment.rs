@@ -37,18 +37,29 @@ pub async fn check_enrolled_sequence(
     profile_key: &str,
     extracted: &Extracted,
 ) -> Result<(), ApiError> {
-    let Some(candidate) = extracted.sequence_hash.as_deref() else {
+    if extracted.sequence_hash.is_none() {
         return Ok(());
-    };
+    }
     let enrolled =
         store::biometric_samples::enrolled_sequence_hash(&state.db, user_id, profile_key).await?;
-    match enrolled.as_deref() {
-        Some(enrolled_hash) => check_sequence(enrolled_hash, candidate).map_err(|_| {
-            ApiError::SequenceMismatch(
-                "the typed key sequence does not match the enrolled text for this text_id".into(),
-            )
-        }),
-        None => Ok(()),
+    check_sequence_against(enrolled.as_deref(), extracted)
+}
+
+/// [`check_enrolled_sequence`] with the enrolled hash at hand (a loaded model carries it).
+pub fn check_sequence_against(
+    enrolled: Option<&str>,
+    extracted: &Extracted,
+) -> Result<(), ApiError> {
+    match (enrolled, extracted.sequence_hash.as_deref()) {
+        (Some(enrolled_hash), Some(candidate)) => {
+            check_sequence(enrolled_hash, candidate).map_err(|_| {
+                ApiError::SequenceMismatch(
+                    "the typed key sequence does not match the enrolled text for this text_id"
+                        .into(),
+                )
+            })
+        }
+        _ => Ok(()),
     }
 }
 

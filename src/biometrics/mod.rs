@@ -8,6 +8,7 @@
 pub mod bot_defence;
 pub mod enrollment;
 pub mod extraction;
+pub mod fingerprints;
 pub mod login;
 pub mod models;
 pub mod profile;

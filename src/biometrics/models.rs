@@ -5,23 +5,70 @@
 //! should that ever fail.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use moka::future::Cache;
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
 
 use crate::configuration::BiometricSettings;
 use crate::error::ApiError;
 use crate::scoring::model::UserModel;
 use crate::store;
+use crate::store::biometric_samples::SOURCE_ADAPTATION;
 
-/// A model ready to score, with the version stored beside it.
+/// A model ready to score, with the version stored beside it and what verification needs
+/// to know of its profile without reading the database.
 #[derive(Debug)]
 pub struct LoadedModel {
     pub model: UserModel,
     pub version: i32,
+    /// The keyed hash of the enrolled key sequence of a fixed-text profile (its first genuine
+    /// sample's): a verified sample must type the same keys. It changes only when the profile
+    /// is erased, which drops the model too.
+    pub sequence_hash: Option<String>,
+    /// Adapted samples in the profile: read when the model is loaded, counted up by this
+    /// process's adaptations (another process's are seen at the next load or retraining).
+    pub adapted: AtomicU64,
+}
+
+impl LoadedModel {
+    /// The model with its profile's enrolled sequence and adaptation count read now.
+    pub async fn read_profile(
+        db: &DatabaseConnection,
+        user_id: Uuid,
+        profile_key: &str,
+        model: UserModel,
+        version: i32,
+    ) -> Result<Self, DbErr> {
+        Ok(LoadedModel {
+            model,
+            version,
+            sequence_hash: store::biometric_samples::enrolled_sequence_hash(
+                db,
+                user_id,
+                profile_key,
+            )
+            .await?,
+            adapted: AtomicU64::new(
+                store::biometric_samples::count_source(db, user_id, profile_key, SOURCE_ADAPTATION)
+                    .await?,
+            ),
+        })
+    }
+
+    /// Takes one of the `max` adaptation places, if one is left; returns how many adapted
+    /// samples the profile has with this one.
+    pub fn take_adaptation_place(&self, max: u64) -> Option<u64> {
+        self.adapted
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |count| {
+                (count < max).then_some(count + 1)
+            })
+            .ok()
+            .map(|before| before + 1)
+    }
 }
 
 #[derive(Clone)]
@@ -58,18 +105,24 @@ impl ModelCache {
                 "stored model of {user_id}/{profile_key} is unreadable: {error}"
             ))
         })?;
-        let loaded = Arc::new(LoadedModel {
-            model,
-            version: stored.version,
-        });
+        let loaded = Arc::new(
+            LoadedModel::read_profile(db, user_id, profile_key, model, stored.version).await?,
+        );
         self.cache.insert(key, loaded.clone()).await;
         Ok(Some(loaded))
     }
 
-    pub async fn put(&self, user_id: Uuid, profile_key: &str, loaded: LoadedModel) {
+    pub async fn put(
+        &self,
+        user_id: Uuid,
+        profile_key: &str,
+        loaded: LoadedModel,
+    ) -> Arc<LoadedModel> {
+        let loaded = Arc::new(loaded);
         self.cache
-            .insert((user_id, profile_key.to_owned()), Arc::new(loaded))
+            .insert((user_id, profile_key.to_owned()), loaded.clone())
             .await;
+        loaded
     }
 
     /// Drops cached models that a newer stored version (trained at or after `since`, e.g. by

@@ -87,7 +87,8 @@ pub async fn erase(
 ) -> Result<u64, ApiError> {
     // A verification queued just before must not land after the erase.
     state.verifications.flush().await;
-    let txn = state.db.begin().await?;
+    state.fingerprints.flush().await;
+    let txn = store::begin_write(&state.db).await?;
     let samples = store::biometric_samples::delete_for_user(&txn, user_id).await?;
     let models = store::biometric_models::delete_for_user(&txn, user_id).await?;
     store::biometric_verifications::delete_for_user(&txn, user_id).await?;
@@ -105,6 +106,7 @@ pub async fn erase(
     .await?;
     txn.commit().await?;
     state.models.forget_user(user_id);
+    state.fingerprints.forget_user(user_id).await;
     Ok(samples)
 }
 
@@ -191,7 +193,7 @@ pub async fn label_sample(
     } else {
         LABEL_GENUINE
     };
-    let txn = state.db.begin().await?;
+    let txn = store::begin_write(&state.db).await?;
     store::biometric_samples::set_label(&txn, sample_id, label).await?;
     store::security_events::record(
         &txn,

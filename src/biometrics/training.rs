@@ -73,7 +73,7 @@ pub async fn train_profile(
     state: &AppState,
     user_id: Uuid,
     profile_key: &str,
-) -> Result<Option<LoadedModel>, ApiError> {
+) -> Result<Option<Arc<LoadedModel>>, ApiError> {
     let settings = &state.settings.biometrics;
     let genuine_samples =
         store::biometric_samples::for_profile(&state.db, user_id, profile_key, LABEL_GENUINE)
@@ -148,19 +148,8 @@ pub async fn train_profile(
         millis = started.elapsed().as_millis() as u64,
         "model trained"
     );
-    let loaded = LoadedModel { model, version };
-    state
-        .models
-        .put(
-            user_id,
-            profile_key,
-            LoadedModel {
-                model: loaded.model.clone(),
-                version,
-            },
-        )
-        .await;
-    Ok(Some(loaded))
+    let loaded = LoadedModel::read_profile(&state.db, user_id, profile_key, model, version).await?;
+    Ok(Some(state.models.put(user_id, profile_key, loaded).await))
 }
 
 /// Profiles waiting for or in training; `true` means "train again when this run ends".

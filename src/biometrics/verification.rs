@@ -14,11 +14,11 @@ use crate::features::quality::QualityReport;
 use crate::scoring::model::ScoreBreakdown;
 use crate::state::AppState;
 use crate::store;
-use crate::store::biometric_samples::LABEL_GENUINE;
+use crate::store::biometric_samples::{LABEL_GENUINE, SOURCE_ADAPTATION};
 use crate::typingdna;
 
 use super::bot_defence;
-use super::enrollment::{check_enrolled_sequence, store_genuine};
+use super::enrollment::{check_sequence_against, store_genuine};
 use super::extraction::extract;
 use super::profile_key;
 use super::training::required_samples;
@@ -137,7 +137,7 @@ pub async fn verify(
             "profile {key} is not ready: {why}"
         )));
     };
-    check_enrolled_sequence(state, user_id, &key, &extracted).await?;
+    check_sequence_against(loaded.sequence_hash.as_deref(), &extracted)?;
     bot_defence::flag_scripted(state, user_id, &key, &extracted.quality, context.as_str()).await?;
     bot_defence::refuse_replay(state, user_id, &key, sample, context.as_str()).await?;
 
@@ -166,17 +166,13 @@ pub async fn verify(
         && extracted.quality.score >= settings.min_enrollment_quality;
     let mut sample_id = None;
     let mut adapted = false;
-    if adapt {
-        let adapted_so_far =
-            store::biometric_samples::count_source(&state.db, user_id, &key, "adaptation").await?;
-        if adapted_so_far < settings.max_adapted_samples {
-            let stored =
-                store_genuine(state, user_id, &key, sample, &extracted, "adaptation").await?;
-            sample_id = Some(stored.id);
-            adapted = true;
-            if (adapted_so_far + 1).is_multiple_of(settings.retrain_every_adapted.max(1)) {
-                state.training.request(state.clone(), user_id, key.clone());
-            }
+    if adapt && let Some(adapted_now) = loaded.take_adaptation_place(settings.max_adapted_samples) {
+        let stored =
+            store_genuine(state, user_id, &key, sample, &extracted, SOURCE_ADAPTATION).await?;
+        sample_id = Some(stored.id);
+        adapted = true;
+        if adapted_now.is_multiple_of(settings.retrain_every_adapted.max(1)) {
+            state.training.request(state.clone(), user_id, key.clone());
         }
     }
     state

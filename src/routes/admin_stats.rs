@@ -324,6 +324,8 @@ pub async fn score_stats(
     query: web::Query<ScoreStatsQuery>,
 ) -> Result<web::Json<ScoreStats>, ApiError> {
     let since = query.since.unwrap_or(Utc::now() - DEFAULT_WINDOW);
+    // The trail is written in batches: what this process has queued counts too.
+    state.verifications.flush().await;
     let scores = store::stats::labelled_verification_scores(&state.db, since).await?;
     let with_label = |wanted: Option<&str>| {
         stats::score_histogram(

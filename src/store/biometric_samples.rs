@@ -10,6 +10,8 @@ use uuid::Uuid;
 
 pub use entity::biometric_samples::Model as StoredSample;
 
+/// `source` of a sample added by drift adaptation (a confident, good-quality verification).
+pub const SOURCE_ADAPTATION: &str = "adaptation";
 pub const LABEL_GENUINE: &str = "genuine";
 pub const LABEL_IMPOSTOR: &str = "impostor";
 

@@ -1,7 +1,7 @@
 //! `keystroke_fingerprints`: timing vectors of the keystroke samples each profile has seen,
 //! looked up by key count (only samples with as many keystrokes can be replays of each other).
 
-use chrono::Utc;
+use chrono::{DateTime, Utc};
 use entity::keystroke_fingerprints;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
@@ -9,32 +9,50 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-pub async fn insert<C: ConnectionTrait>(
+/// One fingerprint to keep.
+#[derive(Debug, Clone)]
+pub struct NewFingerprint {
+    pub user_id: Uuid,
+    pub profile_key: String,
+    pub timings: Vec<f64>,
+    pub seen_at: DateTime<Utc>,
+}
+
+pub async fn insert_many<C: ConnectionTrait>(
     db: &C,
-    user_id: Uuid,
-    profile_key: &str,
-    timings: &[f64],
+    fingerprints: &[NewFingerprint],
 ) -> Result<(), DbErr> {
-    let row = keystroke_fingerprints::ActiveModel {
-        id: NotSet,
-        user_id: Set(user_id),
-        profile_key: Set(profile_key.to_owned()),
-        key_count: Set(i32::try_from(timings.len()).unwrap_or(i32::MAX)),
-        timings: Set(serde_json::to_string(timings).expect("a list of finite numbers serialises")),
-        seen_at: Set(Utc::now()),
-    };
-    keystroke_fingerprints::Entity::insert(row).exec(db).await?;
+    let rows: Vec<keystroke_fingerprints::ActiveModel> = fingerprints
+        .iter()
+        .map(|fingerprint| keystroke_fingerprints::ActiveModel {
+            id: NotSet,
+            user_id: Set(fingerprint.user_id),
+            profile_key: Set(fingerprint.profile_key.clone()),
+            key_count: Set(i32::try_from(fingerprint.timings.len()).unwrap_or(i32::MAX)),
+            timings: Set(serde_json::to_string(&fingerprint.timings)
+                .expect("a list of finite numbers serialises")),
+            seen_at: Set(fingerprint.seen_at),
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    keystroke_fingerprints::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 
-/// The newest `limit` timing vectors of this profile with exactly `key_count` values.
-pub async fn with_length<C: ConnectionTrait>(
+/// The newest `limit` timing vectors of this profile with exactly `key_count` values and an
+/// id above `after_id` (0: all), with their ids, newest first.
+pub async fn with_length_after<C: ConnectionTrait>(
     db: &C,
     user_id: Uuid,
     profile_key: &str,
     key_count: usize,
+    after_id: i64,
     limit: u64,
-) -> Result<Vec<Vec<f64>>, DbErr> {
+) -> Result<Vec<(i64, Vec<f64>)>, DbErr> {
     let rows = keystroke_fingerprints::Entity::find()
         .filter(keystroke_fingerprints::Column::UserId.eq(user_id))
         .filter(keystroke_fingerprints::Column::ProfileKey.eq(profile_key))
@@ -42,6 +60,7 @@ pub async fn with_length<C: ConnectionTrait>(
             keystroke_fingerprints::Column::KeyCount
                 .eq(i32::try_from(key_count).unwrap_or(i32::MAX)),
         )
+        .filter(keystroke_fingerprints::Column::Id.gt(after_id))
         .order_by_desc(keystroke_fingerprints::Column::Id)
         .limit(limit)
         .all(db)
@@ -49,7 +68,7 @@ pub async fn with_length<C: ConnectionTrait>(
     // A row that does not parse (never written by us) cannot match anything.
     Ok(rows
         .into_iter()
-        .filter_map(|row| serde_json::from_str(&row.timings).ok())
+        .filter_map(|row| Some((row.id, serde_json::from_str(&row.timings).ok()?)))
         .collect())
 }
 
