@@ -208,6 +208,27 @@ async fn genuine_typing_scores_clearly_above_an_impostors_and_the_model_survives
         "{events}"
     );
 
+    // Copies of one new sample sent at once: the check and the remembering are one step, so
+    // exactly one is scored.
+    let copy = sample_of(&cmu_rows("s002")[91], "passphrase");
+    let copies = futures_util::future::join_all(
+        (0..4).map(|_| post_sample(&app, "/api/v1/biometrics/verify", &token, &copy)),
+    )
+    .await;
+    let statuses: Vec<u16> = copies.iter().map(|(status, _)| *status).collect();
+    assert_eq!(
+        statuses.iter().filter(|status| **status == 200).count(),
+        1,
+        "{copies:?}"
+    );
+    assert!(statuses.iter().all(|status| [200, 422].contains(status)));
+
+    // Another server on the same database knows the fingerprints this one stored.
+    let other = crate::helpers::spawn_app_on(&app.database_url, without_adaptation).await;
+    let (status, body) = post_sample(&other, "/api/v1/biometrics/verify", &token, &fresh).await;
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["code"], "replayed_sample");
+
     // A second server on the same database has no model in memory: it loads the stored one
     // (replay refusal off there, to score the very same sample again).
     let restarted = crate::helpers::spawn_app_on(&app.database_url, |settings| {
