@@ -12,7 +12,6 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
-use sea_orm::TransactionTrait;
 use serde_json::json;
 use sha2::Sha256;
 use url::Url;

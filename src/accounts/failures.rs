@@ -3,7 +3,6 @@
 //! user row; a lock commits its lockout row, event and alerts in one transaction.
 
 use chrono::Utc;
-use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 

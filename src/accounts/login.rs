@@ -3,7 +3,6 @@
 //! recorded as a login attempt and a security event.
 
 use chrono::Utc;
-use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 

@@ -1,7 +1,6 @@
 //! Registration: username and email rules, password strength, the user row and its
 //! `register` event.
 
-use sea_orm::TransactionTrait;
 use serde_json::json;
 
 use crate::auth::client::ClientInfo;

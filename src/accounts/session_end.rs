@@ -2,7 +2,6 @@
 //! revokes the token).
 
 use chrono::Utc;
-use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 

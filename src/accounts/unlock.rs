@@ -1,7 +1,6 @@
 //! An admin lifts a lock.
 
 use chrono::Utc;
-use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 

@@ -15,7 +15,6 @@
 use std::sync::Arc;
 
 use chrono::Utc;
-use sea_orm::TransactionTrait;
 use serde_json::json;
 use uuid::Uuid;
 

@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use sea_orm::TransactionTrait;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
