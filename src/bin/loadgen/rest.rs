@@ -6,12 +6,16 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use hyper::Method;
+use rand::SeedableRng;
+use rand::rngs::StdRng;
 
 use crate::http::Connection;
 use crate::report::Row;
 use crate::setup::User;
 use crate::stats::{Latencies, merged};
+use crate::typing::retyped;
 use crate::{Meter, Target};
 
 const VERIFY_PATH: &str = "/api/v1/biometrics/verify";
@@ -35,9 +39,13 @@ async fn connection_loop(
         failed: 0,
     };
     let mut n = first_user;
+    // Seeded per connection: a run retypes the same way each time.
+    let mut rng = StdRng::seed_from_u64(first_user as u64);
     while Instant::now() < deadline {
         let user = &users[n % users.len()];
-        let body = user.verify_bodies[(n / users.len()) % user.verify_bodies.len()].clone();
+        let sample = &user.verify_samples[(n / users.len()) % user.verify_samples.len()];
+        // A new typing of the entry each time: the server refuses a replayed sample.
+        let body = Bytes::from(serde_json::to_vec(&retyped(sample, &mut rng))?);
         n += 1;
         let sent = Instant::now();
         let (status, _) = http

@@ -7,9 +7,10 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
-use bytes::Bytes;
 use hyper::header::HeaderValue;
 use serde_json::json;
+
+use behavioral_auth::events::Sample;
 
 use behavioral_auth::evaluation::cmu::{CmuRow, load, subjects};
 use behavioral_auth::evaluation::data_dir;
@@ -32,8 +33,8 @@ const TRAINING_TIMEOUT: Duration = Duration::from_secs(300);
 /// One enrolled user, ready to verify and to stream.
 pub struct User {
     pub bearer: HeaderValue,
-    /// Fixed-text samples (JSON bodies) of entries not used for enrolment.
-    pub verify_bodies: Vec<Bytes>,
+    /// Fixed-text samples of entries not used for enrolment (retyped for each request).
+    pub verify_samples: Vec<Sample>,
 }
 
 /// Each subject's endless typing (their last entries, never enrolled).
@@ -121,13 +122,13 @@ pub async fn enrol_users(addr: SocketAddr, subjects: &[Vec<CmuRow>]) -> anyhow::
         last_samples.push((bearer.clone(), [fixed_last, free_last]));
         // Entries from the subject's later sessions: the same person on another day.
         let later = &rows[rows.len() - VERIFY_SAMPLES - STREAM_ENTRIES..];
-        let verify_bodies = later[..VERIFY_SAMPLES]
+        let verify_samples = later[..VERIFY_SAMPLES]
             .iter()
-            .map(|row| Ok(Bytes::from(serde_json::to_vec(&fixed_text_sample(row))?)))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .map(fixed_text_sample)
+            .collect();
         users.push(User {
             bearer,
-            verify_bodies,
+            verify_samples,
         });
     }
     for (bearer, samples) in &last_samples {

@@ -36,10 +36,6 @@ fn server_env(database: &Path) -> Vec<(String, String)> {
         // The run measures cost, not accuracy: a deny or an unanswered challenge would end a
         // session whose window happens to score low, so neither happens (scoring is unchanged).
         ("APP__BIOMETRICS__DENY_BELOW", "0".into()),
-        // The generator resends recorded CMU samples, which the replay check (rightly) refuses
-        // after their first use; it is off, so its cost (one indexed read and one insert per
-        // keystroke sample) is not in these figures.
-        ("APP__BIOMETRICS__REPLAY_TOLERANCE_MS", "-1".into()),
         (
             "APP__SESSIONS__CHALLENGE_AFTER_LOW_SCORES",
             "1000000".into(),

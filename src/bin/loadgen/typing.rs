@@ -42,6 +42,48 @@ pub fn free_text_sample(rows: &[&CmuRow]) -> Sample {
     sample
 }
 
+/// Most a retyped key press or release moves (ms).
+const RETYPE_JITTER_MS: f64 = 6.0;
+/// Shortest hold a retyped key keeps (ms).
+const MIN_HOLD_MS: f64 = 5.0;
+
+/// The same entry typed again: every press and release moved by up to ±6 ms at random, so two
+/// retypings differ by about 5 ms per timing on average — more than the server's replay
+/// tolerance (2 ms), as two entries typed by a hand do — while keeping the person's rhythm.
+pub fn retyped(sample: &Sample, rng: &mut impl rand::Rng) -> Sample {
+    let mut pressed_at = std::collections::HashMap::new();
+    let mut events: Vec<RawEvent> = sample
+        .events
+        .iter()
+        .map(|event| {
+            let jitter = rng.random_range(-RETYPE_JITTER_MS..=RETYPE_JITTER_MS);
+            match event {
+                RawEvent::KeyDown { code, t } => {
+                    let t = (t + jitter).max(0.0);
+                    pressed_at.insert(code.clone(), t);
+                    RawEvent::KeyDown {
+                        code: code.clone(),
+                        t,
+                    }
+                }
+                RawEvent::KeyUp { code, t } => {
+                    let pressed = pressed_at.get(code).copied().unwrap_or(0.0);
+                    RawEvent::KeyUp {
+                        code: code.clone(),
+                        t: (t + jitter).max(pressed + MIN_HOLD_MS),
+                    }
+                }
+                other => other.clone(),
+            }
+        })
+        .collect();
+    events.sort_by(|a, b| a.time_ms().total_cmp(&b.time_ms()));
+    Sample {
+        events,
+        ..sample.clone()
+    }
+}
+
 fn shifted(event: RawEvent, by_ms: f64) -> RawEvent {
     match event {
         RawEvent::KeyDown { code, t } => RawEvent::KeyDown { code, t: t + by_ms },
