@@ -10,7 +10,7 @@
 //!   database, a copy is caught once the other process's entry is refreshed: after at most
 //!   `replay_refresh_ms` plus the writer's batch delay.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -35,10 +35,74 @@ const CAPACITY: u64 = 100_000;
 /// Entries unused this long leave memory (they are read again on the next use).
 const IDLE: Duration = Duration::from_secs(600);
 
-/// What one (user, profile, key count) has seen, newest first.
+/// Timing vectors of one length, indexed by their total so a replay check compares only the
+/// few whose total is close: a mean difference of at most `tolerance` per timing implies
+/// totals within `length × tolerance` (|Σa − Σb| ≤ Σ|a − b|). The oldest leave first.
+#[derive(Default)]
+pub struct FingerprintSet {
+    /// (total in microseconds, arrival number) → timings.
+    by_total: BTreeMap<(i64, u64), Vec<f64>>,
+    /// Keys of `by_total`, oldest at the front.
+    arrival: VecDeque<(i64, u64)>,
+    next_arrival: u64,
+}
+
+impl FingerprintSet {
+    fn total_key(timings: &[f64]) -> i64 {
+        (timings.iter().sum::<f64>() * 1000.0).round() as i64
+    }
+
+    pub fn len(&self) -> usize {
+        self.arrival.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.arrival.is_empty()
+    }
+
+    /// Those whose total could be within `tolerance_ms` per timing of `timings`.
+    fn near<'a>(
+        &'a self,
+        timings: &[f64],
+        tolerance_ms: f64,
+    ) -> impl Iterator<Item = &'a Vec<f64>> + 'a {
+        let total = Self::total_key(timings);
+        // One microsecond more on each side for the rounding of both totals.
+        let reach = (timings.len() as f64 * tolerance_ms.max(0.0) * 1000.0).ceil() as i64 + 1;
+        self.by_total
+            .range((total - reach, 0)..=(total + reach, u64::MAX))
+            .map(|(_, timings)| timings)
+    }
+
+    /// Whether `timings` is a copy (within `tolerance_ms` on average) of one in the set.
+    pub fn is_replay(&self, timings: &[f64], tolerance_ms: f64) -> bool {
+        is_replay(timings, self.near(timings, tolerance_ms), tolerance_ms)
+    }
+
+    /// Whether exactly these timings are in the set.
+    pub fn contains(&self, timings: &[f64]) -> bool {
+        self.near(timings, 0.0)
+            .any(|seen| seen.as_slice() == timings)
+    }
+
+    /// Adds `timings` as the newest, dropping the oldest beyond `capacity`.
+    pub fn insert(&mut self, timings: Vec<f64>, capacity: usize) {
+        let key = (Self::total_key(&timings), self.next_arrival);
+        self.next_arrival += 1;
+        self.by_total.insert(key, timings);
+        self.arrival.push_back(key);
+        while self.arrival.len() > capacity {
+            if let Some(oldest) = self.arrival.pop_front() {
+                self.by_total.remove(&oldest);
+            }
+        }
+    }
+}
+
+/// What one (user, profile, key count) has seen.
 #[derive(Default)]
 struct Seen {
-    timings: VecDeque<Vec<f64>>,
+    timings: FingerprintSet,
     /// The highest stored id read so far (0: nothing read yet).
     newest_id: i64,
     /// When the entry was last read from or topped up from the database.
@@ -99,11 +163,10 @@ impl Fingerprints {
             self.top_up(&mut seen, user_id, profile_key, timings.len())
                 .await?;
         }
-        if is_replay(&timings, seen.timings.make_contiguous(), self.tolerance_ms) {
+        if seen.timings.is_replay(&timings, self.tolerance_ms) {
             return Ok(true);
         }
-        seen.timings.push_front(timings.clone());
-        seen.timings.truncate(self.history);
+        seen.timings.insert(timings.clone(), self.history);
         let row = NewFingerprint {
             user_id,
             profile_key: profile_key.to_owned(),
@@ -133,15 +196,14 @@ impl Fingerprints {
             self.history as u64,
         )
         .await?;
-        // Oldest first, so the newest ends at the front; this process's own fingerprints come
-        // back from the database too and are already here.
+        // Oldest first, so the newest are kept; this process's own fingerprints come back from
+        // the database too and are already here.
         for (id, timings) in stored.into_iter().rev() {
             seen.newest_id = seen.newest_id.max(id);
             if !seen.timings.contains(&timings) {
-                seen.timings.push_front(timings);
+                seen.timings.insert(timings, self.history);
             }
         }
-        seen.timings.truncate(self.history);
         seen.read_at = Some(Instant::now());
         Ok(())
     }
@@ -164,5 +226,57 @@ impl Fingerprints {
 async fn write(db: &DatabaseConnection, rows: &[NewFingerprint]) {
     if let Err(error) = store::keystroke_fingerprints::insert_many(db, rows).await {
         tracing::warn!(%error, "cannot keep keystroke fingerprints");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use rand::{Rng, SeedableRng, rngs::StdRng};
+
+    use super::*;
+
+    /// The index finds exactly what comparing with every stored vector finds.
+    #[test]
+    fn the_total_index_agrees_with_a_full_scan() {
+        let mut rng = StdRng::seed_from_u64(7);
+        let typed = |rng: &mut StdRng| -> Vec<f64> {
+            (0..9).map(|_| rng.random_range(60.0..260.0)).collect()
+        };
+        let mut set = FingerprintSet::default();
+        let mut all: Vec<Vec<f64>> = Vec::new();
+        for _ in 0..300 {
+            let timings = typed(&mut rng);
+            set.insert(timings.clone(), 1000);
+            all.push(timings);
+        }
+        for round in 0..2000 {
+            let candidate = if round % 2 == 0 {
+                // A near copy of a stored one: within, at or past the tolerance.
+                let original = &all[rng.random_range(0..all.len())];
+                let step = rng.random_range(0.0..3.0);
+                original
+                    .iter()
+                    .enumerate()
+                    .map(|(i, t)| if i % 2 == 0 { t + step } else { t - step })
+                    .collect()
+            } else {
+                typed(&mut rng)
+            };
+            let brute = is_replay(&candidate, all.iter(), 2.0);
+            assert_eq!(set.is_replay(&candidate, 2.0), brute, "{candidate:?}");
+        }
+    }
+
+    #[test]
+    fn the_oldest_leave_first_and_exact_copies_are_found() {
+        let mut set = FingerprintSet::default();
+        for i in 0..5 {
+            set.insert(vec![100.0 + f64::from(i); 8], 3);
+        }
+        assert_eq!(set.len(), 3);
+        assert!(!set.contains(&[101.0; 8]));
+        assert!(set.contains(&[104.0; 8]));
+        assert!(set.is_replay(&[102.5; 8], 2.0));
+        assert!(!set.is_replay(&[101.0; 8], 0.5));
     }
 }
