@@ -43,22 +43,30 @@ pub fn timing_vector(sample: &Sample) -> Vec<f64> {
     timings
 }
 
-/// Mean absolute difference of two timing vectors of one length, in milliseconds.
-fn mean_absolute_difference(a: &[f64], b: &[f64]) -> f64 {
-    a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>() / a.len().max(1) as f64
-}
-
 /// True when `candidate` is a copy (within `tolerance_ms` on average) of any of `seen`.
 pub fn is_replay<'a>(
     candidate: &[f64],
     mut seen: impl Iterator<Item = &'a Vec<f64>>,
     tolerance_ms: f64,
 ) -> bool {
+    let budget = tolerance_ms * candidate.len() as f64;
     candidate.len() >= MIN_TIMINGS
         && seen.any(|earlier| {
-            earlier.len() == candidate.len()
-                && mean_absolute_difference(candidate, earlier) <= tolerance_ms
+            earlier.len() == candidate.len() && within_total(candidate, earlier, budget)
         })
+}
+
+/// `Σ|a − b| ≤ budget`, stopping as soon as the sum is past it (most comparisons end after a
+/// few timings: two typings differ by tens of milliseconds per key).
+fn within_total(a: &[f64], b: &[f64], budget: f64) -> bool {
+    let mut total = 0.0;
+    for (x, y) in a.iter().zip(b) {
+        total += (x - y).abs();
+        if total > budget {
+            return false;
+        }
+    }
+    true
 }
 
 /// Refuses a keystroke sample this profile has already seen (422 `replayed_sample`, and a
@@ -179,6 +187,11 @@ async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Mean absolute difference of two timing vectors of one length, in milliseconds.
+    fn mean_absolute_difference(a: &[f64], b: &[f64]) -> f64 {
+        a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>() / a.len().max(1) as f64
+    }
     use crate::events::{DeviceClass, RawEvent};
 
     /// Keys typed one after another (every hold is shorter than the next gap).
