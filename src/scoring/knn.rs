@@ -31,8 +31,14 @@ fn euclidean(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
         .sqrt()
 }
 
-/// Sorted distances from `row` to every row of `rows` except `skip`.
-fn sorted_distances(rows: &Array2<f64>, row: ArrayView1<f64>, skip: Option<usize>) -> Vec<f64> {
+/// The `k` smallest distances from `row` to the rows of `rows` except `skip`, ascending. Only
+/// those are ordered (a selection, not a sort of every distance: scoring runs per window).
+fn sorted_distances(
+    rows: &Array2<f64>,
+    row: ArrayView1<f64>,
+    skip: Option<usize>,
+    k: usize,
+) -> Vec<f64> {
     let mut d: Vec<f64> = rows
         .rows()
         .into_iter()
@@ -40,6 +46,10 @@ fn sorted_distances(rows: &Array2<f64>, row: ArrayView1<f64>, skip: Option<usize
         .filter(|(i, _)| Some(*i) != skip)
         .map(|(_, r)| euclidean(r, row))
         .collect();
+    if k < d.len() {
+        d.select_nth_unstable_by(k, f64::total_cmp);
+        d.truncate(k);
+    }
     d.sort_by(f64::total_cmp);
     d
 }
@@ -63,11 +73,17 @@ impl NearestNeighbours {
     }
 
     fn similarity_scaled(&self, row: ArrayView1<f64>, skip_genuine: Option<usize>) -> f64 {
-        let genuine = mean_of_first(&sorted_distances(&self.genuine, row, skip_genuine), self.k);
+        let genuine = mean_of_first(
+            &sorted_distances(&self.genuine, row, skip_genuine, self.k),
+            self.k,
+        );
         if self.negatives.nrows() == 0 {
             return -genuine;
         }
-        let negative = mean_of_first(&sorted_distances(&self.negatives, row, None), self.k);
+        let negative = mean_of_first(
+            &sorted_distances(&self.negatives, row, None, self.k),
+            self.k,
+        );
         negative.ln() - genuine.ln()
     }
 
