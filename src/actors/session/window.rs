@@ -1,7 +1,7 @@
 //! The pure bookkeeping of a live session, apart from the actor: the rolling window of events
 //! (bounded by count and by age since arrival) and the per-second event budget.
 
-use std::collections::{HashSet, VecDeque};
+use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::events::RawEvent;
@@ -52,19 +52,33 @@ impl EventWindow {
     /// computed for the rest of the session, so such a key-up leaves with its key-down.
     pub fn snapshot(&mut self, now: Instant) -> Vec<RawEvent> {
         self.trim(now);
-        let mut held: HashSet<&str> = HashSet::new();
-        self.events
-            .iter()
-            .filter(|(_, event)| match event {
+        // Keys held at once are few: a short list beats hashing every code.
+        let mut held: Vec<&str> = Vec::new();
+        let mut events = Vec::with_capacity(self.events.len());
+        for (_, event) in &self.events {
+            let keep = match event {
                 RawEvent::KeyDown { code, .. } => {
-                    held.insert(code);
+                    if !held.contains(&code.as_str()) {
+                        held.push(code);
+                    }
                     true
                 }
-                RawEvent::KeyUp { code, .. } => held.remove(code.as_str()),
+                RawEvent::KeyUp { code, .. } => {
+                    match held.iter().position(|open| *open == code.as_str()) {
+                        Some(index) => {
+                            held.swap_remove(index);
+                            true
+                        }
+                        None => false,
+                    }
+                }
                 _ => true,
-            })
-            .map(|(_, event)| event.clone())
-            .collect()
+            };
+            if keep {
+                events.push(event.clone());
+            }
+        }
+        events
     }
 }
 
