@@ -2,6 +2,7 @@
 //! `POST /api/v1/biometrics/verify` back to back (closed loop) for the step's duration, each
 //! request a genuine fixed-text entry of one of the enrolled users.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -23,7 +24,8 @@ const VERIFY_PATH: &str = "/api/v1/biometrics/verify";
 struct Outcome {
     latencies: Latencies,
     ok: u64,
-    failed: u64,
+    /// Answers other than 2xx, by status and error code (`422 replayed_sample`).
+    failed: BTreeMap<String, u64>,
 }
 
 async fn connection_loop(
@@ -36,7 +38,7 @@ async fn connection_loop(
     let mut outcome = Outcome {
         latencies: Latencies::default(),
         ok: 0,
-        failed: 0,
+        failed: BTreeMap::new(),
     };
     let mut n = first_user;
     // Seeded per connection: a run retypes the same way each time.
@@ -48,14 +50,21 @@ async fn connection_loop(
         let body = Bytes::from(serde_json::to_vec(&retyped(sample, &mut rng))?);
         n += 1;
         let sent = Instant::now();
-        let (status, _) = http
+        let (status, answer) = http
             .request(Method::POST, VERIFY_PATH, Some(&user.bearer), body)
             .await?;
         outcome.latencies.record(sent.elapsed());
         if status.is_success() {
             outcome.ok += 1;
         } else {
-            outcome.failed += 1;
+            let code = serde_json::from_slice::<serde_json::Value>(&answer)
+                .ok()
+                .and_then(|body| body["code"].as_str().map(str::to_owned))
+                .unwrap_or_default();
+            *outcome
+                .failed
+                .entry(format!("{} {code}", status.as_u16()))
+                .or_default() += 1;
         }
     }
     Ok(outcome)
@@ -79,7 +88,10 @@ pub async fn verify_step(
     }
     let (generator_cpu, server_cpu, elapsed) = meter.stop(target);
     let ok: u64 = outcomes.iter().map(|o| o.ok).sum();
-    let failed: u64 = outcomes.iter().map(|o| o.failed).sum();
+    let mut failed: BTreeMap<String, u64> = BTreeMap::new();
+    for (answer, count) in outcomes.iter().flat_map(|o| &o.failed) {
+        *failed.entry(answer.clone()).or_default() += count;
+    }
     let latencies = merged(outcomes.iter().map(|o| &o.latencies));
     Ok(Row {
         step: "REST verify".into(),
@@ -89,10 +101,14 @@ pub async fn verify_step(
         generator_cpu: Some(generator_cpu),
         server_cpu: Some(server_cpu),
         load_average: crate::report::load_average(),
-        note: if failed > 0 {
-            format!("{failed} non-2xx answers")
-        } else {
+        note: if failed.is_empty() {
             String::new()
+        } else {
+            let answers: Vec<String> = failed
+                .iter()
+                .map(|(answer, count)| format!("{count} × {answer}"))
+                .collect();
+            format!("non-2xx answers: {}", answers.join(", "))
         },
     })
 }

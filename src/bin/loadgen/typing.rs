@@ -43,15 +43,18 @@ pub fn free_text_sample(rows: &[&CmuRow]) -> Sample {
 }
 
 /// Most a retyped key press or release moves (ms).
-const RETYPE_JITTER_MS: f64 = 6.0;
-/// Shortest hold a retyped key keeps (ms).
+const RETYPE_JITTER_MS: f64 = 15.0;
+/// Shortest hold a retyped key keeps, and the least gap between two presses (ms).
 const MIN_HOLD_MS: f64 = 5.0;
 
-/// The same entry typed again: every press and release moved by up to ±6 ms at random, so two
-/// retypings differ by about 5 ms per timing on average — more than the server's replay
-/// tolerance (2 ms), as two entries typed by a hand do — while keeping the person's rhythm.
+/// The same entry typed again: every press and release moved by up to ±15 ms at random
+/// (a standard deviation of 8.7 ms, well inside a typist's own variation of 20–50 ms per key
+/// in the CMU data), so two retypings differ by about 10 ms per timing — far above the
+/// server's replay tolerance (2 ms), as two entries typed by a hand do. Presses keep their
+/// order (the fixed text's key sequence must not change).
 pub fn retyped(sample: &Sample, rng: &mut impl rand::Rng) -> Sample {
     let mut pressed_at = std::collections::HashMap::new();
+    let mut last_press = f64::NEG_INFINITY;
     let mut events: Vec<RawEvent> = sample
         .events
         .iter()
@@ -59,7 +62,8 @@ pub fn retyped(sample: &Sample, rng: &mut impl rand::Rng) -> Sample {
             let jitter = rng.random_range(-RETYPE_JITTER_MS..=RETYPE_JITTER_MS);
             match event {
                 RawEvent::KeyDown { code, t } => {
-                    let t = (t + jitter).max(0.0);
+                    let t = (t + jitter).max(last_press + MIN_HOLD_MS).max(0.0);
+                    last_press = t;
                     pressed_at.insert(code.clone(), t);
                     RawEvent::KeyDown {
                         code: code.clone(),
