@@ -246,8 +246,14 @@ impl Actor for LiveSession {
                 ctx,
             );
         });
+        // A slow typist is scored by time too, but only on a window as full as the count
+        // trigger's: after a pause the window holds a few fresh events (older ones aged out),
+        // too few keystrokes to score, and the answer would be an error frame.
         ctx.run_interval(self.settings.score_every(), |actor, ctx| {
+            let full_enough = actor.window.len_at(Instant::now())
+                >= usize::try_from(actor.settings.score_every_events).unwrap_or(usize::MAX);
             if actor.events_since_score > 0
+                && full_enough
                 && actor.last_score_at.elapsed() >= actor.settings.score_every()
             {
                 actor.request_score(ctx);

@@ -45,6 +45,12 @@ impl EventWindow {
         }
     }
 
+    /// How many events the window holds after trimming at `now`.
+    pub fn len_at(&mut self, now: Instant) -> usize {
+        self.trim(now);
+        self.events.len()
+    }
+
     /// The window's events, oldest first, after trimming at `now`.
     ///
     /// Trimming can cut a keystroke in two: a key-up whose key-down has left the window would
