@@ -41,8 +41,9 @@ async fn connection_loop(
         failed: BTreeMap::new(),
     };
     let mut n = first_user;
-    // Seeded per connection: a run retypes the same way each time.
-    let mut rng = StdRng::seed_from_u64(first_user as u64);
+    // Seeded from the OS: a connection of a later step must not retype exactly as one of an
+    // earlier step did (the server would rightly refuse those as replays).
+    let mut rng = StdRng::from_os_rng();
     while Instant::now() < deadline {
         let user = &users[n % users.len()];
         let sample = &user.verify_samples[(n / users.len()) % user.verify_samples.len()];

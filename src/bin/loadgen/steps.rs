@@ -2,6 +2,7 @@
 //! then the server on a fresh database (enrolment, REST verify, scheduled WebSocket ingest
 //! with memory per added idle session, saturated peak), then training.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -171,21 +172,29 @@ async fn idle_memory(
     Ok((streams, row))
 }
 
-/// Totals over every socket's outcome: (sent, confirmed, errors, failed sockets).
-fn totals(outcomes: &[Outcome]) -> (u64, u64, u64, usize) {
+/// Totals over every socket's outcome: (sent, confirmed, error frames by code, failed sockets).
+fn totals(outcomes: &[Outcome]) -> (u64, u64, BTreeMap<String, u64>, usize) {
+    let mut errors = BTreeMap::new();
+    for (code, count) in outcomes.iter().flat_map(|o| &o.error_frames) {
+        *errors.entry(code.clone()).or_default() += count;
+    }
     (
         outcomes.iter().map(|o| o.events_sent).sum(),
         outcomes.iter().map(|o| o.events_confirmed).sum(),
-        outcomes.iter().map(|o| o.error_frames).sum(),
+        errors,
         outcomes.iter().filter(|o| o.failed).count(),
     )
 }
 
 /// Error frames and broken sockets, for a row's note ("FAILED" fails the run).
-fn problems(errors: u64, failed: usize, after_other_text: bool) -> String {
+fn problems(errors: &BTreeMap<String, u64>, failed: usize, after_other_text: bool) -> String {
     let mut parts = Vec::new();
-    if errors > 0 {
-        parts.push(format!("{errors} error frames"));
+    if !errors.is_empty() {
+        let codes: Vec<String> = errors
+            .iter()
+            .map(|(code, count)| format!("{count} × {code}"))
+            .collect();
+        parts.push(format!("error frames: {}", codes.join(", ")));
     }
     if failed > 0 {
         parts.push(format!("{failed} sockets FAILED"));
@@ -250,7 +259,7 @@ async fn scheduled_step(
     if Duration::from_micros(lag.p99_us) > BEHIND_SCHEDULE {
         note.push_str(" (**generator behind schedule**)");
     }
-    note.push_str(&problems(errors, failed, true));
+    note.push_str(&problems(&errors, failed, true));
     let row = Row {
         step: "WebSocket ingest".into(),
         load: format!(
@@ -303,7 +312,7 @@ async fn peak(
     }
     let (generator_cpu, server_cpu, elapsed) = meter.stop(target);
     let (_, confirmed, errors, failed) = totals(&outcomes);
-    let note = problems(errors, failed, false);
+    let note = problems(&errors, failed, false);
     let row = Row {
         step: format!("{what}: peak"),
         load: format!(

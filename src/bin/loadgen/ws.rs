@@ -2,6 +2,7 @@
 //! fixed-schedule ingest, and the saturated runs that find the peak of the server and of the
 //! bare echo with the same code.
 
+use std::collections::BTreeMap;
 use std::collections::VecDeque;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -51,7 +52,8 @@ pub struct Outcome {
     pub events_sent: u64,
     /// Events the server confirmed: scored (live) or echoed.
     pub events_confirmed: u64,
-    pub error_frames: u64,
+    /// Error frames by code (`ended: <reason>` for an ended session).
+    pub error_frames: BTreeMap<String, u64>,
     pub failed: bool,
 }
 
@@ -132,19 +134,20 @@ pub async fn ramp(
 }
 
 /// The events a server frame confirms: a score's `events_seen` (cumulative), or one echoed
-/// frame. `Err` for an error frame.
+/// frame. `Err` with its code for an error frame.
 fn confirmed(
     stream: &Stream,
     text: &str,
     per_frame: u64,
     confirmed_so_far: u64,
-) -> Result<Option<u64>, ()> {
+) -> Result<Option<u64>, String> {
     if !stream.live {
         return Ok(Some(confirmed_so_far + per_frame));
     }
     match serde_json::from_str::<ServerFrame>(text) {
         Ok(ServerFrame::Score { events_seen, .. }) => Ok(Some(events_seen)),
-        Ok(ServerFrame::Error { .. } | ServerFrame::Ended { .. }) => Err(()),
+        Ok(ServerFrame::Error { code, .. }) => Err(code),
+        Ok(ServerFrame::Ended { reason }) => Err(format!("ended: {reason}")),
         _ => Ok(None),
     }
 }
@@ -190,7 +193,7 @@ pub async fn scheduled(
                             }
                         }
                         Ok(_) => {}
-                        Err(()) => outcome.error_frames += 1,
+                        Err(code) => *outcome.error_frames.entry(code).or_default() += 1,
                     }
                 }
                 Some(Ok(_)) => {}
@@ -272,7 +275,7 @@ pub async fn saturated(
                 }
             }
             Ok(_) => {}
-            Err(()) => outcome.error_frames += 1,
+            Err(code) => *outcome.error_frames.entry(code).or_default() += 1,
         }
     }
     outcome.events_sent = stream.events_sent - base;
