@@ -71,6 +71,34 @@ impl LoadedModel {
     }
 }
 
+/// Why a model could not be loaded (shared by every caller waiting on the same load).
+#[derive(Debug)]
+enum LoadError {
+    NotTrained,
+    Database(DbErr),
+    Unreadable(String),
+}
+
+async fn load(
+    db: &DatabaseConnection,
+    user_id: Uuid,
+    profile_key: &str,
+) -> Result<Arc<LoadedModel>, LoadError> {
+    let stored = store::biometric_models::find(db, user_id, profile_key)
+        .await
+        .map_err(LoadError::Database)?
+        .ok_or(LoadError::NotTrained)?;
+    let model: UserModel = serde_json::from_value(stored.model).map_err(|error| {
+        LoadError::Unreadable(format!(
+            "stored model of {user_id}/{profile_key} is unreadable: {error}"
+        ))
+    })?;
+    let loaded = LoadedModel::read_profile(db, user_id, profile_key, model, stored.version)
+        .await
+        .map_err(LoadError::Database)?;
+    Ok(Arc::new(loaded))
+}
+
 #[derive(Clone)]
 pub struct ModelCache {
     cache: Cache<(Uuid, String), Arc<LoadedModel>>,
@@ -87,6 +115,8 @@ impl ModelCache {
     }
 
     /// The profile's current model, from memory or the database; `None` when none is trained.
+    /// Concurrent misses on one profile read the database once (thousands of live sessions of
+    /// a few users all miss together when their models expire).
     pub async fn get(
         &self,
         db: &DatabaseConnection,
@@ -94,22 +124,20 @@ impl ModelCache {
         profile_key: &str,
     ) -> Result<Option<Arc<LoadedModel>>, ApiError> {
         let key = (user_id, profile_key.to_owned());
-        if let Some(loaded) = self.cache.get(&key).await {
-            return Ok(Some(loaded));
+        match self
+            .cache
+            .try_get_with(key, load(db, user_id, profile_key))
+            .await
+        {
+            Ok(loaded) => Ok(Some(loaded)),
+            Err(error) => match &*error {
+                LoadError::NotTrained => Ok(None),
+                LoadError::Database(error) => Err(error.clone().into()),
+                LoadError::Unreadable(message) => {
+                    Err(ApiError::internal(anyhow::anyhow!(message.clone())))
+                }
+            },
         }
-        let Some(stored) = store::biometric_models::find(db, user_id, profile_key).await? else {
-            return Ok(None);
-        };
-        let model: UserModel = serde_json::from_value(stored.model).map_err(|error| {
-            ApiError::internal(anyhow::anyhow!(
-                "stored model of {user_id}/{profile_key} is unreadable: {error}"
-            ))
-        })?;
-        let loaded = Arc::new(
-            LoadedModel::read_profile(db, user_id, profile_key, model, stored.version).await?,
-        );
-        self.cache.insert(key, loaded.clone()).await;
-        Ok(Some(loaded))
     }
 
     pub async fn put(

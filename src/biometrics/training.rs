@@ -176,7 +176,7 @@ impl TrainingQueue {
         tokio::spawn(async move {
             loop {
                 if let Err(error) = train_profile(&state, key.0, &key.1).await {
-                    tracing::error!(user_id = %key.0, profile_key = %key.1, %error, "background training failed");
+                    tracing::error!(user_id = %key.0, profile_key = %key.1, error = ?error, "background training failed");
                 }
                 let Ok(mut in_flight) = queue.in_flight.lock() else {
                     return;
