@@ -200,8 +200,9 @@ fn the_pages_work_in_a_real_browser() {
         saves.iter().all(|save| pattern(&save.body).contains('|')),
         "only diagram (`|`-separated) patterns were saved: {summary}"
     );
-    // The login verified its pattern, and with 5+ saved patterns TypingDNA gave a verdict.
-    assert!(!verifies.is_empty(), "no TypingDNA verification: {summary}");
+    // The login and the step-up verified their patterns; with 5+ saved patterns TypingDNA
+    // gave a verdict each time.
+    assert!(verifies.len() >= 2, "TypingDNA verifications: {summary}");
     assert!(
         verifies
             .iter()

@@ -2,12 +2,16 @@
 // TypingDNA's API that main.rs starts): the pages load TypingDNA's vendored recorder, every
 // password sample (enrolment and login) carries a diagram pattern of what was typed, free-text
 // samples carry none (a diagram compares one text), and the server passes them on (main.rs
-// checks the stand-in received the saves and a verification).
+// checks the stand-in received the saves and the verifications). Then another person types
+// on the live page until the challenge; the owner's step-up typing carries a pattern too.
 
 import assert from 'node:assert/strict';
 import { CMU_PASSWORD, aaltoSentences, cmuRhythms, enter, replay } from './data.mjs';
 import { GENUINE, LOGIN_ATTEMPTS } from './user.spec.mjs';
+import { IMPOSTOR } from './challenge.spec.mjs';
 
+/** Sentences the impostor types before the challenge must have come. */
+const MAX_IMPOSTOR_SENTENCES = 12;
 /** CMU repetitions skipped: the first sessions are the subject still learning the password. */
 const SETTLED_REPETITION = 100;
 /** A diagram (same-text) pattern of TypingDNA's recorder: `|`-separated blocks of numbers. */
@@ -99,7 +103,31 @@ export default async function typingDnaSpec(ctx) {
   }
   assert.ok(allowed, `the owner was not let in within ${LOGIN_ATTEMPTS} attempts`);
   await login.waitForURL(`${ctx.baseUrl}/session`);
+  await login.locator('#connection').getByText('open').waitFor();
+  await recorderReady(login);
   await ctx.screenshot(login, 'typingdna-session');
+
+  // Someone else types on the live page until the challenge; the owner answers it.
+  const impostorText = aaltoSentences(ctx.dataDir, IMPOSTOR.aalto);
+  const dialog = login.locator('dialog#challenge');
+  let challenged = false;
+  dialog.waitFor({ state: 'visible', timeout: 0 }).then(() => { challenged = true; }, () => {});
+  for (let typed = 0; !(await dialog.isVisible()); typed += 1) {
+    assert.ok(typed < MAX_IMPOSTOR_SENTENCES, `no challenge after ${typed} impostor sentences`);
+    assert.doesNotMatch(await login.locator('#message').textContent(), /ended/);
+    await login.locator('#notes').focus();
+    const finished = await replay(login, impostorText[typed % impostorText.length], { stop: () => challenged });
+    if (finished && !challenged) await enter(login);
+    await login.waitForTimeout(300);
+  }
+  await login.locator('#challenge-password').focus();
+  const stepUp = login.waitForResponse((response) => /\/api\/v1\/sessions\/[^/]+\/step-up$/.test(response.url()));
+  await replay(login, rhythms[LOGIN_ATTEMPTS]);
+  await enter(login);
+  const stepUpResponse = await stepUp;
+  const stepUpTyping = stepUpResponse.request().postDataJSON().typing;
+  assert.match(stepUpTyping.typingdna_pattern || '', DIAGRAM, `the step-up's pattern: ${stepUpTyping.typingdna_pattern}`);
+  console.log(`  step-up with a TypingDNA pattern: HTTP ${stepUpResponse.status()}`);
   await login.context().close();
 
   assert.ok(ctx.typingDna.scriptRequests.length >= 2, `typingdna.js requests: ${ctx.typingDna.scriptRequests}`);
