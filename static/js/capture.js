@@ -27,8 +27,13 @@
  * `typedChars` lets the server see pasted or autofilled text (more characters than key
  * presses). Device motion needs `await requestMotionPermission()` from a click on iOS.
  * The frames and events mirror `src/protocol.rs` and `src/events.rs` (see `protocol.js`).
+ *
+ * TypingDNA (optional, when the server has it on): `typingDna([fieldId])` from `typingdna.js`
+ * loads TypingDNA's vendored recorder and `withPattern(tdna, sample, {targetId, text,
+ * fixedText})` adds its `typingdna_pattern`; with TypingDNA off both are no-ops.
  */
 
 export { LiveSession, FLUSH_AT_EVENTS, FLUSH_INTERVAL_MS } from './live.js';
 export { Recorder, deviceClass, requestMotionPermission } from './recorder.js';
 export { CLOSE_POLICY_ENDED } from './protocol.js';
+export { typingDna, withPattern } from './typingdna.js';

@@ -3,6 +3,12 @@
 //! `create-admin` command, then runs `node tests/browser/run.mjs`, which drives Debian's
 //! Chromium through `playwright-core` over the spec modules (`*.spec.mjs`).
 //!
+//! Then a second server, the same but with the optional TypingDNA detector on (pattern type
+//! `diagram`) against a stand-in of TypingDNA's API on loopback (the API tests' stand-in, which
+//! enforces its documented rules), for `typingdna.spec.mjs` alone: the pages must record and
+//! send TypingDNA patterns there, and never on the first server, where it is off. A second
+//! server rather than a switch: the setting is read at start-up, as in production.
+//!
 //! Without node, the npm packages or Chromium the test prints a loud SKIPPED banner and passes,
 //! unless `REQUIRE_TOOLS=1` (as CI sets), when it fails. `tests/browser/install.sh` installs
 //! all three. Screenshots and the server log go to `tests/artifacts/browser/`.
@@ -14,6 +20,13 @@ use std::time::{Duration, Instant};
 
 use std::io::Write;
 
+// The API tests' stand-in of TypingDNA's API; this test reads only part of what it records.
+#[allow(dead_code)]
+#[path = "../api/typingdna/stand_in.rs"]
+mod stand_in;
+
+use stand_in::TypingDnaStandIn;
+
 /// Where Debian installs Chromium (what `run.mjs` launches).
 const CHROMIUM: &str = "/usr/bin/chromium";
 const ADMIN_USERNAME: &str = "browser-admin";
@@ -22,6 +35,9 @@ const ADMIN_PASSWORD: &str = "a long browser-test admin passphrase";
 const STARTUP_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the whole browser run may take before it counts as hung.
 const RUN_TIMEOUT: Duration = Duration::from_secs(20 * 60);
+/// The credentials the TypingDNA stand-in accepts (and the second server is given).
+const TYPINGDNA_API_KEY: &str = "browser-test-api-key";
+const TYPINGDNA_API_SECRET: &str = "browser-test-api-secret";
 
 /// Kills the server when the test ends, however it ends.
 struct Server(Child);
@@ -128,6 +144,95 @@ fn the_pages_work_in_a_real_browser() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let artifacts = root.join("tests/artifacts/browser");
     std::fs::create_dir_all(&artifacts).expect("create the artifacts folder");
+
+    // TypingDNA off (the default): every spec but typingdna.spec.mjs.
+    run_specs(&artifacts, &[]);
+
+    // TypingDNA on, against the stand-in: typingdna.spec.mjs.
+    let stand_in = start_stand_in();
+    run_specs(
+        &artifacts,
+        &[
+            ("APP__TYPINGDNA__API_KEY", TYPINGDNA_API_KEY),
+            ("APP__TYPINGDNA__API_SECRET", TYPINGDNA_API_SECRET),
+            ("APP__TYPINGDNA__BASE_URL", &stand_in.url),
+            (
+                "APP__TYPINGDNA__ID_SALT",
+                "a browser-test salt of 16+ bytes",
+            ),
+            ("APP__TYPINGDNA__PATTERN_TYPE", "diagram"),
+            ("APP__TYPINGDNA__TIMEOUT_MS", "5000"),
+        ],
+    );
+    let requests = stand_in.requests();
+    let calls = |action: &str| -> Vec<_> {
+        requests
+            .iter()
+            .filter(|request| request.path.starts_with(&format!("/{action}/")))
+            .collect()
+    };
+    let (saves, verifies) = (calls("save"), calls("verify"));
+    let summary = requests
+        .iter()
+        .map(|request| {
+            format!(
+                "{} {} -> {}",
+                request.method, request.path, request.answered
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    // The signup saves one pattern per password attempt (at least 5); free text saves none.
+    assert!(saves.len() >= 5, "TypingDNA saves: {summary}");
+    assert!(
+        saves
+            .iter()
+            .all(|save| save.answered == 200 && save.answer["message_code"] == 1),
+        "every save was accepted as a new diagram pattern: {summary}"
+    );
+    let pattern = |body: &str| {
+        url::form_urlencoded::parse(body.as_bytes())
+            .find(|(name, _)| name == "tp")
+            .map(|(_, tp)| tp.into_owned())
+            .unwrap_or_default()
+    };
+    assert!(
+        saves.iter().all(|save| pattern(&save.body).contains('|')),
+        "only diagram (`|`-separated) patterns were saved: {summary}"
+    );
+    // The login and the step-up verified their patterns; with 5+ saved patterns TypingDNA
+    // gave a verdict each time.
+    assert!(verifies.len() >= 2, "TypingDNA verifications: {summary}");
+    assert!(
+        verifies
+            .iter()
+            .all(|verify| verify.answered == 200 && verify.answer.get("result").is_some()),
+        "every verification got a verdict: {summary}"
+    );
+}
+
+/// The TypingDNA stand-in, served on its own thread's actix system for the rest of the test.
+fn start_stand_in() -> TypingDnaStandIn {
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let stand_in = TypingDnaStandIn::start(TYPINGDNA_API_KEY, TYPINGDNA_API_SECRET);
+            sender
+                .send(stand_in)
+                .expect("the test waits for the stand-in");
+            std::future::pending::<()>().await;
+        });
+    });
+    receiver.recv().expect("the TypingDNA stand-in started")
+}
+
+/// Starts a server with `extra` settings on a fresh database, creates the admin, and runs
+/// `run.mjs` against it (`TYPINGDNA=on` when `extra` turns TypingDNA on); fails on a failed run.
+fn run_specs(artifacts: &Path, extra: &[(&str, &str)]) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let typingdna_on = extra
+        .iter()
+        .any(|(name, _)| *name == "APP__TYPINGDNA__API_KEY");
     let folder = tempfile::tempdir().expect("a temporary folder");
     let database_url = format!(
         "sqlite://{}?mode=rwc",
@@ -139,21 +244,26 @@ fn the_pages_work_in_a_real_browser() {
     let log = std::fs::File::create(artifacts.join(format!("server-{port}.log")))
         .expect("create the server log");
 
+    let mut command = Command::new(env!("CARGO_BIN_EXE_behavioral-auth"));
+    command
+        .env("PORT", port.to_string())
+        .env("DATABASE_URL", &database_url)
+        .env("APP__SERVER__HOST", "127.0.0.1")
+        .env("APP__SESSIONS__ALLOWED_ORIGINS", &base_url)
+        // A missed challenge ends the session in 20 s, not 30 (the slowest CMU typist needs ~10 s).
+        .env("APP__SESSIONS__CHALLENGE_DEADLINE_MS", "20000")
+        .env("APP__RATE_LIMIT__AUTH_PER_MINUTE", "0")
+        // An impostor is challenged first (the scenario) rather than denied outright.
+        .env("APP__BIOMETRICS__DENY_BELOW", "0")
+        .env("APP__NOTIFIER__ENABLED", "false")
+        .env("RUST_LOG", "info,sqlx=warn,sea_orm=warn");
+    if !typingdna_on {
+        // One behaviour failure locks the account, so the impostor spec ends in a lockout.
+        command.env("APP__LOCKOUT__MAX_FAILURES", "1");
+    }
+    command.envs(extra.iter().copied());
     let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_behavioral-auth"))
-            .env("PORT", port.to_string())
-            .env("DATABASE_URL", &database_url)
-            .env("APP__SERVER__HOST", "127.0.0.1")
-            .env("APP__SESSIONS__ALLOWED_ORIGINS", &base_url)
-            // A missed challenge ends the session in 20 s, not 30 (the slowest CMU typist needs ~10 s).
-            .env("APP__SESSIONS__CHALLENGE_DEADLINE_MS", "20000")
-            // One behaviour failure locks the account, so the impostor spec ends in a lockout.
-            .env("APP__LOCKOUT__MAX_FAILURES", "1")
-            .env("APP__RATE_LIMIT__AUTH_PER_MINUTE", "0")
-            // An impostor is challenged first (the scenario) rather than denied outright.
-            .env("APP__BIOMETRICS__DENY_BELOW", "0")
-            .env("APP__NOTIFIER__ENABLED", "false")
-            .env("RUST_LOG", "info,sqlx=warn,sea_orm=warn")
+        command
             .stdout(log.try_clone().expect("log handle"))
             .stderr(log)
             .spawn()
@@ -168,8 +278,9 @@ fn the_pages_work_in_a_real_browser() {
         .env("BASE_URL", &base_url)
         .env("ADMIN_USERNAME", ADMIN_USERNAME)
         .env("ADMIN_PASSWORD", ADMIN_PASSWORD)
-        .env("ARTIFACTS_DIR", &artifacts)
+        .env("ARTIFACTS_DIR", artifacts)
         .env("DATA_DIR", root.join("../shared/data"))
+        .env("TYPINGDNA", if typingdna_on { "on" } else { "off" })
         .spawn()
         .expect("start node");
     let started = Instant::now();

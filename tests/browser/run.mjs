@@ -1,8 +1,11 @@
 // Runs the browser specs against a running server (started by `cargo test --test browser`,
 // see main.rs). Environment: BASE_URL, ADMIN_USERNAME, ADMIN_PASSWORD, ARTIFACTS_DIR,
-// DATA_DIR. Launches Debian's Chromium through playwright-core, then runs the spec modules in
-// a fixed order; each `export default async function (ctx)`. A spec fails by throwing; the
-// run also fails when any page logged a console error, threw, or requested another host.
+// DATA_DIR, and TYPINGDNA=on when the server has its TypingDNA detector on (main.rs starts a
+// second server for that, against a stand-in of TypingDNA's API). Launches Debian's Chromium
+// through playwright-core, then runs the spec modules in a fixed order; each `export default
+// async function (ctx)`. A spec fails by throwing; the run also fails when any page logged a
+// console error, threw, or requested another host — and, with TypingDNA off, when a page
+// requested TypingDNA's recorder or sent a sample with a `typingdna_pattern`.
 
 import { existsSync, mkdirSync } from 'node:fs';
 import { join, dirname } from 'node:path';
@@ -10,8 +13,12 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 
 const here = dirname(fileURLToPath(import.meta.url));
+/** Whether the server under test has TypingDNA on (a server of its own, see main.rs). */
+const typingDnaOn = process.env.TYPINGDNA === 'on';
 /** The specs, in order: later ones use what earlier ones left in `ctx.shared`. */
-const ALL_SPECS = ['user.spec.mjs', 'challenge.spec.mjs', 'admin.spec.mjs', 'pages.spec.mjs'];
+const ALL_SPECS = typingDnaOn
+  ? ['typingdna.spec.mjs']
+  : ['user.spec.mjs', 'challenge.spec.mjs', 'admin.spec.mjs', 'pages.spec.mjs'];
 /** `SPECS=user,challenge` runs only those (while working on them). */
 const SPECS = process.env.SPECS
   ? ALL_SPECS.filter((file) => process.env.SPECS.split(',').includes(file.replace('.spec.mjs', '')))
@@ -48,6 +55,34 @@ const browser = await chromium.launch({
 /** Everything that makes the run fail besides a thrown spec. */
 const problems = [];
 
+/** The paths of requests that carry a biometric sample (enrolment, login, step-up). */
+const SAMPLE_PATHS = [/^\/api\/v1\/biometrics\/enrollments$/, /^\/api\/v1\/auth\/login$/, /^\/api\/v1\/sessions\/[^/]+\/step-up$/];
+/** The samples the pages sent, where, and the TypingDNA pattern each carried (if any). */
+const typingDna = { scriptRequests: [], samples: [] };
+
+/** The samples in a request body: an enrolment is one, a login or step-up carries `typing`. */
+function samplesOf(body) {
+  if (!body || typeof body !== 'object') return [];
+  if (Array.isArray(body.events)) return [body];
+  return body.typing && typeof body.typing === 'object' ? [body.typing] : [];
+}
+
+/** Notes the TypingDNA recorder's script and every sample a page sends (see `typingDna`). */
+function watchTypingDna(label, request) {
+  const url = new URL(request.url());
+  if (url.pathname === '/static/vendor/typingdna.js') typingDna.scriptRequests.push(label);
+  if (request.method() !== 'POST' || !SAMPLE_PATHS.some((path) => path.test(url.pathname))) return;
+  let body = null;
+  try {
+    body = request.postDataJSON();
+  } catch {
+    return;
+  }
+  for (const sample of samplesOf(body)) {
+    typingDna.samples.push({ label, path: url.pathname, textId: sample.text_id, pattern: sample.typingdna_pattern });
+  }
+}
+
 /**
  * Opens a page in a fresh context that records console errors, uncaught exceptions and every
  * request to a host other than the server's. `options` go to `browser.newContext`
@@ -69,6 +104,7 @@ async function newPage(label, options = {}) {
     const url = new URL(request.url());
     if (['data:', 'blob:', 'about:'].includes(url.protocol)) return;
     if (url.hostname !== allowedHost) problems.push(`${label}: request to another host: ${request.url()}`);
+    watchTypingDna(label, request);
   });
   page.on('requestfailed', (request) => {
     const failure = request.failure();
@@ -94,6 +130,7 @@ const ctx = {
   artifacts,
   dataDir: env('DATA_DIR'),
   shared: {},
+  typingDna,
   newPage,
   screenshot,
   viewports: { PHONE, DESKTOP },
@@ -122,6 +159,14 @@ for (const name of SPECS) {
     failed += 1;
     console.log(`✗ ${name}: ${error && error.stack ? error.stack : error}`);
   }
+}
+if (!typingDnaOn && SPECS.length) {
+  // TypingDNA off: its recorder is never loaded and no sample carries a pattern.
+  const withPattern = typingDna.samples.filter((sample) => sample.pattern !== undefined);
+  console.log(`typingdna off: ${typingDna.samples.length} sample(s) sent, ${withPattern.length} with a pattern, typingdna.js requested ${typingDna.scriptRequests.length} time(s)`);
+  for (const sample of withPattern) problems.push(`${sample.label}: a sample to ${sample.path} carried a typingdna_pattern with TypingDNA off`);
+  for (const label of typingDna.scriptRequests) problems.push(`${label}: requested typingdna.js with TypingDNA off`);
+  if (withPattern.length || typingDna.scriptRequests.length) failed += 1;
 }
 for (const problem of problems) console.log(`  problem: ${problem}`);
 await browser.close();

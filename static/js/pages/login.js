@@ -1,15 +1,20 @@
 // Login with the typing of the password field: the keystrokes of the password are sent as
 // the login's `typing` sample (with a one-time nonce). A right password whose typing does not
 // pass answers `step_up_required` and no token: the page asks for the password again.
+// When the server has TypingDNA on, the typing also carries TypingDNA's pattern of the field.
 
 import { ApiError, login, remember } from '../api.js';
 import { Recorder, deviceClass } from '../recorder.js';
+import { typingDna, withPattern } from '../typingdna.js';
 import { percent, say } from './common.js';
 
 const $ = (id) => document.getElementById(id);
 const field = $('password');
 const recorder = new Recorder({ target: field, modalities: ['keystroke'], ignoreCodes: ['Enter', 'NumpadEnter', 'Tab'] });
 recorder.start();
+/** TypingDNA's recorder on the password field, or null (TypingDNA off, or not loaded yet). */
+let tdna = null;
+typingDna(['password']).then((recorder) => { tdna = recorder; });
 
 /** What a `step_up_reason` means for the person at the keyboard. */
 const STEP_UP_TEXT = {
@@ -21,7 +26,10 @@ const STEP_UP_TEXT = {
 
 // A fresh attempt starts from an empty field, so the sample holds exactly one typing.
 field.addEventListener('focus', () => {
-  if (!field.value) recorder.reset();
+  if (!field.value) {
+    recorder.reset();
+    if (tdna) tdna.reset();
+  }
 });
 
 $('login-form').addEventListener('submit', async (event) => {
@@ -32,7 +40,11 @@ $('login-form').addEventListener('submit', async (event) => {
     say('Enter your username and password.', 'warn');
     return;
   }
-  const typing = recorder.sample({ textId: 'password', typedChars: password.length, device: deviceClass() });
+  const typing = withPattern(
+    tdna,
+    recorder.sample({ textId: 'password', typedChars: password.length, device: deviceClass() }),
+    { targetId: 'password', text: password, fixedText: true },
+  );
   const hasTyping = typing.events.length > 0;
   recorder.reset();
   field.value = '';

@@ -1,11 +1,13 @@
 // The live session page: streams the typing on this page over the session WebSocket and shows
 // the scores as they arrive (gauge and timeline); a challenge opens the step-up dialog
 // (`POST /api/v1/sessions/{id}/step-up` with password and typing, then `step_up_done`); the
-// end of the session is said plainly. A QR code opens the capture page on a phone.
+// end of the session is said plainly. A QR code opens the capture page on a phone. When the
+// server has TypingDNA on, the step-up typing also carries TypingDNA's pattern.
 
 import { ApiError, call, forget, token, username } from '../api.js';
 import { LiveSession } from '../live.js';
 import { Recorder, deviceClass } from '../recorder.js';
+import { typingDna, withPattern } from '../typingdna.js';
 import { percent, say } from './common.js';
 
 const $ = (id) => document.getElementById(id);
@@ -28,6 +30,9 @@ const ENDED_TEXT = {
 const DECISION_COLOUR = { allow: '#1b7f3b', challenge: '#9a6700', deny: '#b3261e' };
 
 const bearer = token();
+/** TypingDNA's recorder on the step-up password field, or null (TypingDNA off, not loaded). */
+let tdna = null;
+if (bearer) typingDna(['challenge-password']).then((recorder) => { tdna = recorder; });
 if (!bearer) {
   say('You are not logged in.', 'warn');
   $('message').append(' ', Object.assign(document.createElement('a'), { href: '/login', textContent: 'Log in' }));
@@ -143,6 +148,7 @@ function challenge(live, frame) {
   $('challenge-reason').textContent = `Your typing stopped looking like yours (${frame.reason}). Type your password to continue.`;
   $('challenge-message').textContent = '';
   field.value = '';
+  if (tdna) tdna.reset();
   const deadline = performance.now() + frame.deadline_ms;
   const tick = () => {
     $('challenge-left').textContent = `${Math.max(0, Math.ceil((deadline - performance.now()) / 1000))} s`;
@@ -166,7 +172,11 @@ function challenge(live, frame) {
       $('challenge-message').textContent = 'Type your password.';
       return;
     }
-    const typing = recorder.sample({ textId: 'password', typedChars: password.length, device: deviceClass() });
+    const typing = withPattern(
+      tdna,
+      recorder.sample({ textId: 'password', typedChars: password.length, device: deviceClass() }),
+      { targetId: 'challenge-password', text: password, fixedText: true },
+    );
     recorder.reset();
     field.value = '';
     submitting = true;

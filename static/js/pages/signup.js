@@ -1,9 +1,11 @@
 // Sign-up and the enrolment wizard: register, log in (no profile yet, so no typing), type the
 // password N times (`POST /api/v1/biometrics/enrollments` with text_id "password"), then a few
-// free-text sentences so live sessions have a profile to score against.
+// free-text sentences so live sessions have a profile to score against. When the server has
+// TypingDNA on, each sample also carries TypingDNA's pattern of the field (see typingdna.js).
 
 import { ApiError, call, login, remember } from '../api.js';
 import { Recorder, deviceClass } from '../recorder.js';
+import { typingDna, withPattern } from '../typingdna.js';
 import { qualityText, say, showStep } from './common.js';
 
 const SENTENCES = [
@@ -21,6 +23,9 @@ const MIN_TEXT_CHARS = 20;
 const $ = (id) => document.getElementById(id);
 let password = '';
 let textCount = 0;
+/** TypingDNA's recorder on the two typing fields, or null (TypingDNA off, or not loaded yet). */
+let tdna = null;
+typingDna(['password-typing', 'text-typing']).then((recorder) => { tdna = recorder; });
 
 $('account-form').addEventListener('submit', async (event) => {
   event.preventDefault();
@@ -57,7 +62,11 @@ function setProgress(prefix, enrolled, required) {
 $('password-form').addEventListener('submit', async (event) => {
   event.preventDefault();
   const typed = passwordField.value;
-  const sample = passwordRecorder.sample({ textId: 'password', typedChars: typed.length, device: deviceClass() });
+  const sample = withPattern(
+    tdna,
+    passwordRecorder.sample({ textId: 'password', typedChars: typed.length, device: deviceClass() }),
+    { targetId: 'password-typing', text: typed, fixedText: true },
+  );
   passwordRecorder.reset();
   passwordField.value = '';
   if (typed !== password) {
@@ -110,7 +119,11 @@ $('text-form').addEventListener('submit', async (event) => {
     say(`Please type the whole sentence (at least ${MIN_TEXT_CHARS} characters).`, 'warn');
     return;
   }
-  const sample = textRecorder.sample({ textId: null, typedChars: typed.length, device: deviceClass() });
+  const sample = withPattern(
+    tdna,
+    textRecorder.sample({ textId: null, typedChars: typed.length, device: deviceClass() }),
+    { targetId: 'text-typing', text: typed, fixedText: false },
+  );
   textRecorder.reset();
   textField.value = '';
   try {
