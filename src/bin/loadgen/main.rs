@@ -48,6 +48,9 @@ pub struct Options {
     /// Seconds per REST step.
     #[arg(long, default_value_t = 10)]
     pub rest_secs: u64,
+    /// Seconds of verify load before the REST steps, not reported (adaptation fills up).
+    #[arg(long, default_value_t = 15)]
+    pub warmup_secs: u64,
     /// REST verify concurrency levels.
     #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
     pub concurrency: Vec<usize>,
@@ -92,6 +95,7 @@ impl Options {
         if self.quick {
             self.users = self.users.min(3);
             self.rest_secs = 1;
+            self.warmup_secs = 1;
             self.concurrency = vec![1, 4];
             self.sessions = vec![4, 8];
             self.ws_secs = 3;

@@ -140,6 +140,32 @@ pub async fn enrol_users(addr: SocketAddr, subjects: &[Vec<CmuRow>]) -> anyhow::
     Ok(users)
 }
 
+/// Waits until no profile of any user is being (re)trained: after the warm-up, whose genuine
+/// samples were adapted into the profiles and retrained them.
+pub async fn wait_until_idle(addr: SocketAddr, users: &[User]) -> anyhow::Result<()> {
+    let mut http = Connection::open(addr).await?;
+    let started = Instant::now();
+    for user in users {
+        loop {
+            let profiles = expect_ok(
+                "profile",
+                http.get_json("/api/v1/biometrics/profile", Some(&user.bearer))
+                    .await?,
+            )
+            .await?;
+            let all = profiles["profiles"].as_array().cloned().unwrap_or_default();
+            if all.iter().all(|p| p["training"] != true) {
+                break;
+            }
+            if started.elapsed() > TRAINING_TIMEOUT {
+                bail!("still retraining after {TRAINING_TIMEOUT:?}: {profiles}");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    Ok(())
+}
+
 async fn enrol(
     http: &mut Connection,
     bearer: &HeaderValue,

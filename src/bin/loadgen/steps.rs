@@ -98,6 +98,15 @@ pub async fn run(options: &Options, generator_cores: usize) -> anyhow::Result<Ve
         users.len(),
         enrol_started.elapsed()
     );
+    // Warm-up, not reported: confident genuine verifications are adapted into their profile
+    // (up to `max_adapted_samples`, 50) and retrain it every 5; the measured steps see the
+    // steady state after that budget is spent.
+    if options.warmup_secs > 0 {
+        let row =
+            rest::verify_step(&target, &users, 8, Duration::from_secs(options.warmup_secs)).await?;
+        setup::wait_until_idle(server.addr, &users).await?;
+        eprintln!("loadgen: warm-up (not reported): {row:?}");
+    }
     for &concurrency in &options.concurrency {
         let row = rest::verify_step(
             &target,
