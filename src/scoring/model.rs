@@ -219,18 +219,37 @@ impl UserModel {
 
         let svm_possible = svm_genuine.nrows() >= config.min_genuine_for_svm
             && train_negatives.nrows() >= config.min_negatives_for_svm;
-        let svm = if config.weights.svm > 0.0 && svm_possible {
-            let detector = SvmModel::train(&svm_genuine, &train_negatives, &config.svm)?;
-            // Out-of-sample folds only make sense when the SVM saw exactly the fused rows.
-            let decisions = if svm_genuine == genuine {
-                svm_genuine_decisions(&genuine, &train_negatives, &detector, config)?
-            } else {
-                genuine
-                    .rows()
-                    .into_iter()
-                    .map(|r| detector.decision(r))
-                    .collect()
-            };
+        // The SVM is one detector of several: when smartcore cannot fit it (seen on a fresh
+        // server, with a handful of negatives: "ShapeError/OutOfBounds"), the model is trained
+        // without it rather than not at all.
+        let fitted_svm = if config.weights.svm > 0.0 && svm_possible {
+            let fitted =
+                SvmModel::train(&svm_genuine, &train_negatives, &config.svm).and_then(|detector| {
+                    // Out-of-sample folds only make sense when the SVM saw exactly the fused
+                    // rows.
+                    let decisions = if svm_genuine == genuine {
+                        svm_genuine_decisions(&genuine, &train_negatives, &detector, config)?
+                    } else {
+                        genuine
+                            .rows()
+                            .into_iter()
+                            .map(|r| detector.decision(r))
+                            .collect()
+                    };
+                    Ok((detector, decisions))
+                });
+            match fitted {
+                Ok(fitted) => Some(fitted),
+                Err(ScoringError::Training(cause)) => {
+                    tracing::warn!(%cause, "the SVM could not be fitted; trained without it");
+                    None
+                }
+                Err(other) => return Err(other),
+            }
+        } else {
+            None
+        };
+        let svm = if let Some((detector, decisions)) = fitted_svm {
             let negative: Vec<f64> = calibration_negatives
                 .rows()
                 .into_iter()
