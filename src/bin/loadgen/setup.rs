@@ -16,7 +16,7 @@ use behavioral_auth::evaluation::cmu::{CmuRow, load, subjects};
 use behavioral_auth::evaluation::data_dir;
 
 use crate::http::{Connection, bearer};
-use crate::typing::{TypingStream, fixed_text_sample, free_text_sample};
+use crate::typing::{TypingStream, fixed_text_sample, free_text_sample, retyped};
 
 /// Fixed-text entries enrolled per user.
 const FIXED_ENROLMENTS: usize = 10;
@@ -105,15 +105,15 @@ pub async fn enrol_users(addr: SocketAddr, subjects: &[Vec<CmuRow>]) -> anyhow::
         // its training has the other users as negatives: a model trained on a user's own
         // samples alone fails (the SVM needs two classes).
         let free_rows: Vec<&CmuRow> = rows[FIXED_ENROLMENTS..needed].iter().collect();
-        let mut samples: Vec<serde_json::Value> = rows[..FIXED_ENROLMENTS]
+        let mut samples: Vec<Sample> = rows[..FIXED_ENROLMENTS]
             .iter()
-            .map(|row| serde_json::to_value(fixed_text_sample(row)))
+            .map(fixed_text_sample)
             .chain(
                 free_rows
                     .chunks(ENTRIES_PER_FREE_TEXT)
-                    .map(|chunk| serde_json::to_value(free_text_sample(chunk))),
+                    .map(free_text_sample),
             )
-            .collect::<Result<_, _>>()?;
+            .collect();
         let free_last = samples.pop().context("no free-text sample")?;
         let fixed_last = samples.remove(FIXED_ENROLMENTS - 1);
         for sample in &samples {
@@ -166,24 +166,24 @@ pub async fn wait_until_idle(addr: SocketAddr, users: &[User]) -> anyhow::Result
     Ok(())
 }
 
-async fn enrol(
-    http: &mut Connection,
-    bearer: &HeaderValue,
-    sample: &serde_json::Value,
-) -> anyhow::Result<()> {
+async fn enrol(http: &mut Connection, bearer: &HeaderValue, sample: &Sample) -> anyhow::Result<()> {
     let answer = http
-        .post_json("/api/v1/biometrics/enrollments", Some(bearer), sample)
+        .post_json(
+            "/api/v1/biometrics/enrollments",
+            Some(bearer),
+            &serde_json::to_value(sample)?,
+        )
         .await?;
     expect_ok("enrolment", answer).await?;
     Ok(())
 }
 
 /// Waits until both profiles of every user have a model. A profile neither ready nor training
-/// gets its last sample again: a background training can fail on a busy SQLite file ("internal
-/// error" in the server log), and only a new enrolment starts another.
+/// gets its last sample again, retyped (the same sample twice is a replay): a background
+/// training that failed is started again only by a new enrolment.
 async fn wait_until_trained(
     http: &mut Connection,
-    last_samples: &[(HeaderValue, [serde_json::Value; 2])],
+    last_samples: &[(HeaderValue, [Sample; 2])],
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     for (bearer, samples) in last_samples {
@@ -207,7 +207,7 @@ async fn wait_until_trained(
                 .any(|p| p["ready"] != true && p["training"] != true);
             if stalled {
                 for sample in samples {
-                    enrol(http, bearer, sample).await?;
+                    enrol(http, bearer, &retyped(sample, &mut rand::rng())).await?;
                 }
             }
         }
