@@ -42,11 +42,11 @@
 //!   ┌───────────────┼──────────────────────────────┐
 //! auth/           store/                     configuration, error, metrics,
 //!  password        the only sea-orm user:     openapi, state, telemetry, stats,
-//!  tokens          users, login_attempts,     protocol (WebSocket frames)
-//!  lockout_policy  lockouts, security_events,
+//!  tokens          users, login_attempts,     protocol (WebSocket frames),
+//!  lockout_policy  lockouts, security_events, batch_writer
 //!  extractor       revoked_tokens, alerts,
-//!  client          webhooks, live_sessions,
-//!                  session_scores, stats (reads
+//!  access_cache    webhooks, live_sessions,
+//!  client          session_scores, stats (reads
 //!                  for the dashboard)
 //!                    (over the `entity` crate; schema in `migration`)
 //! ```
@@ -61,7 +61,8 @@
 //! - [`accounts`]: what happens on register, login, logout and unlock, including the security
 //!   events each writes.
 //! - [`auth`]: argon2id passwords, JWT access tokens with key rotation, the pure lockout
-//!   policy, and the extractors that authenticate requests.
+//!   policy, and the extractors that authenticate requests (revocations and roles read
+//!   through [`auth::access_cache`], at most `auth.access_cache_ttl_ms` old).
 //! - [`store`]: plain `async fn(db, ..)` per table; nothing else builds queries.
 //! - [`alerts`]: the outbox rows a security event produces; [`actors::notifier`] delivers them
 //!   through [`delivery`]; [`webhooks`]: subscriptions, signatures and the SSRF guard.
@@ -70,7 +71,9 @@
 //!   against the user's profile; a deny or an unanswered challenge ends the session.
 //! - [`biometrics::verification_log`] and [`actors::session::writes`]: the per-request and
 //!   per-session database writes (verification trail, session progress, sampled scores) are
-//!   queued and written in batches by one task each, off the request and event paths.
+//!   queued and written in batches by one task each ([`batch_writer`] for the trail and the
+//!   replay fingerprints), off the request and event paths. Nothing on the verify path reads
+//!   the database once a profile's model is in memory.
 //! - `src/bin/loadgen` (benchmarks, see BENCHMARKS.md) and `src/bin/echo_server` (the bare
 //!   WebSocket echo it measures as the physical limit).
 //! - [`step_up`]: a challenged session's owner proves it with password and typing; the pass is
@@ -80,8 +83,9 @@
 //!   under `accounts` in the picture but calls up into it to count failures (through the
 //!   `AppState` it is attached to), so the lockout policy keeps one transactional path.
 //! - [`login_nonces`] and [`biometrics::bot_defence`]: a login's typing is bound to a one-time
-//!   nonce, a keystroke sample repeating one already seen is refused as a replay, and
-//!   machine-regular timing is audited as scripted input.
+//!   nonce, a keystroke sample repeating one already seen is refused as a replay (against the
+//!   in-memory [`biometrics::fingerprints`], indexed by total time), and machine-regular
+//!   timing is audited as scripted input.
 //! - [`backup`]: `models export|import` — a versioned, SHA-256-checked bundle of every user,
 //!   sample and model (rows read and written by [`store::backup`]), restored into an empty
 //!   database in one transaction; [`backup::schedule`] writes one every `interval_secs` to a
