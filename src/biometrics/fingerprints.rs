@@ -34,6 +34,8 @@ const MAX_BATCH_ROWS: usize = 500;
 const CAPACITY: u64 = 100_000;
 /// Entries unused this long leave memory (they are read again on the next use).
 const IDLE: Duration = Duration::from_secs(600);
+/// How often stored fingerprints beyond `replay_history` per profile and length are deleted.
+const PURGE_EVERY: Duration = Duration::from_secs(60);
 
 /// Timing vectors of one length, indexed by their total so a replay check compares only the
 /// few whose total is close: a mean difference of at most `tolerance` per timing implies
@@ -122,8 +124,12 @@ pub struct Fingerprints {
 }
 
 impl Fingerprints {
-    /// Starts the batch writer on the current Tokio runtime, if there is one.
+    /// Starts the batch writer and the purge of fingerprints no check reads any more (every
+    /// minute) on the current Tokio runtime, if there is one.
     pub fn start(db: DatabaseConnection, settings: &BiometricSettings) -> Self {
+        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+            runtime.spawn(purge_regularly(db.clone(), settings.replay_history));
+        }
         let writer_db = db.clone();
         let writer = BatchWriter::start(MAX_BATCH_ROWS, move |rows: Vec<NewFingerprint>| {
             let db = writer_db.clone();
@@ -219,6 +225,19 @@ impl Fingerprints {
             if key.0 == user_id {
                 self.seen.invalidate(&*key).await;
             }
+        }
+    }
+}
+
+async fn purge_regularly(db: DatabaseConnection, keep: u64) {
+    let mut ticks = tokio::time::interval(PURGE_EVERY);
+    ticks.tick().await;
+    loop {
+        ticks.tick().await;
+        match store::keystroke_fingerprints::purge_beyond(&db, keep).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::debug!(purged, "old keystroke fingerprints deleted"),
+            Err(error) => tracing::warn!(%error, "cannot delete old keystroke fingerprints"),
         }
     }
 }

@@ -72,6 +72,22 @@ pub async fn with_length_after<C: ConnectionTrait>(
         .collect())
 }
 
+/// Deletes every fingerprint beyond the newest `keep` of its (user, profile, key count): only
+/// those are ever read, so the rest is dead weight. Returns how many went.
+pub async fn purge_beyond<C: ConnectionTrait>(db: &C, keep: u64) -> Result<u64, DbErr> {
+    // `keep` is a number from the settings, never user input; inlined because the two
+    // backends spell placeholders differently.
+    let sql = format!(
+        "DELETE FROM keystroke_fingerprints WHERE id IN (\
+           SELECT id FROM (\
+             SELECT id, ROW_NUMBER() OVER (\
+               PARTITION BY user_id, profile_key, key_count ORDER BY id DESC) AS newest \
+             FROM keystroke_fingerprints) ranked \
+           WHERE newest > {keep})"
+    );
+    Ok(db.execute_unprepared(&sql).await?.rows_affected())
+}
+
 pub async fn delete_for_user<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<u64, DbErr> {
     let result = keystroke_fingerprints::Entity::delete_many()
         .filter(keystroke_fingerprints::Column::UserId.eq(user_id))

@@ -21,6 +21,7 @@ on_both_databases!(
     erasing_a_profile_deletes_every_sample_model_and_result,
     confident_genuine_samples_adapt_the_profile_and_retrain_it,
     bad_samples_are_refused_with_a_reason,
+    only_the_fingerprints_a_replay_check_reads_are_kept,
 );
 
 /// CMU rows by subject, loaded once per test process.
@@ -499,4 +500,44 @@ async fn confident_genuine_samples_adapt_the_profile_and_retrain_it(backend: Bac
         "adapted samples retrain the model: {before} -> {after}"
     );
     assert!(after["samples"].as_u64().unwrap() > before["samples"].as_u64().unwrap());
+}
+
+async fn only_the_fingerprints_a_replay_check_reads_are_kept(backend: Backend) {
+    use behavioral_auth::store::keystroke_fingerprints::{self, NewFingerprint};
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let user = app.registered_user("fingerprinted").await;
+    let print = |profile: &str, length: usize, i: usize| NewFingerprint {
+        user_id: user,
+        profile_key: profile.to_owned(),
+        timings: vec![100.0 + i as f64; length],
+        seen_at: chrono::Utc::now(),
+    };
+    // Two keys over the limit of 5, one under it.
+    let rows: Vec<NewFingerprint> = (0..8)
+        .map(|i| print("keystroke/desktop/a", 9, i))
+        .chain((0..7).map(|i| print("keystroke/desktop/a", 11, i)))
+        .chain((0..3).map(|i| print("keystroke/desktop/b", 9, i)))
+        .collect();
+    keystroke_fingerprints::insert_many(&app.db, &rows)
+        .await
+        .unwrap();
+
+    let purged = keystroke_fingerprints::purge_beyond(&app.db, 5)
+        .await
+        .unwrap();
+    assert_eq!(purged, 3 + 2);
+    for (profile, length, kept, newest) in [
+        ("keystroke/desktop/a", 9, 5, 107.0),
+        ("keystroke/desktop/a", 11, 5, 106.0),
+        ("keystroke/desktop/b", 9, 3, 102.0),
+    ] {
+        let left =
+            keystroke_fingerprints::with_length_after(&app.db, user, profile, length, 0, 100)
+                .await
+                .unwrap();
+        assert_eq!(left.len(), kept, "{profile} × {length}");
+        assert_eq!(left[0].1[0], newest, "the newest are kept");
+    }
 }
