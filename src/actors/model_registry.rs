@@ -13,13 +13,13 @@ use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
+use crate::biometrics::enrollment::check_sequence_against;
 use crate::biometrics::extraction::extract;
 use crate::biometrics::models::ModelCache;
 use crate::biometrics::verification::{Decision, decide};
 use crate::configuration::BiometricSettings;
 use crate::error::ApiError;
 use crate::events::Sample;
-use crate::features::fixed_text::check_sequence;
 
 /// Score one window of a session's events against the user's model of `profile_key`.
 #[derive(Message)]
@@ -118,11 +118,7 @@ async fn score(
     let threshold = loaded.model.threshold.value;
     // A fixed text typed with another key sequence is not the account holder's entry: as in
     // REST verification it is never scored, and here it counts as a deny.
-    if let (Some(enrolled), Some(candidate)) = (
-        loaded.sequence_hash.as_deref(),
-        extracted.sequence_hash.as_deref(),
-    ) && check_sequence(enrolled, candidate).is_err()
-    {
+    if check_sequence_against(loaded.sequence_hash.as_deref(), &extracted).is_err() {
         return Ok(ScoreResult {
             score: 0.0,
             threshold,
