@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { CMU_PASSWORD, aaltoSentences, cmuRhythms, enter, replay } from './data.mjs';
-import { GENUINE, LOGIN_ATTEMPTS } from './user.spec.mjs';
+import { GENUINE, LOGIN_ATTEMPTS, enrolFreeText } from './user.spec.mjs';
 import { IMPOSTOR } from './challenge.spec.mjs';
 
 /** Sentences the impostor types before the challenge must have come. */
@@ -48,22 +48,7 @@ export default async function typingDnaSpec(ctx) {
     await page.waitForFunction((n) => document.querySelectorAll('#password-attempts li').length > n, before);
     attempt += 1;
   }
-  let sentence = 0;
-  while (await page.locator('#step-text').isVisible()) {
-    assert.ok(sentence < 10, 'the free-text step never completed');
-    const label = await page.locator('#text-progress-label').textContent();
-    await page.locator('#text-typing').focus();
-    await replay(page, sentences[sentence]);
-    await enter(page);
-    await page.waitForFunction(
-      (old) => document.getElementById('text-progress-label').textContent !== old
-        || !document.getElementById('step-text').checkVisibility()
-        || /not accepted/.test(document.getElementById('message').textContent),
-      label,
-    );
-    sentence += 1;
-  }
-  await page.waitForFunction(() => /is ready/.test(document.getElementById('profile-status').textContent), null, { timeout: 90_000 });
+  await enrolFreeText(page, sentences);
   await ctx.screenshot(page, 'typingdna-signup-done');
   await page.context().close();
 

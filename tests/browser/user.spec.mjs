@@ -45,22 +45,7 @@ export default async function userSpec(ctx) {
   await ctx.screenshot(page, 'signup-free-text');
 
   // Free text, one sentence per entry.
-  let sentence = 0;
-  while (await page.locator('#step-text').isVisible()) {
-    assert.ok(sentence < 10, 'the free-text step never completed');
-    const label = await page.locator('#text-progress-label').textContent();
-    await page.locator('#text-typing').focus();
-    await replay(page, sentences[sentence]);
-    await enter(page);
-    await page.waitForFunction(
-      (old) => document.getElementById('text-progress-label').textContent !== old
-        || !document.getElementById('step-text').checkVisibility()
-        || /not accepted/.test(document.getElementById('message').textContent),
-      label,
-    );
-    sentence += 1;
-  }
-  await page.waitForFunction(() => /is ready/.test(document.getElementById('profile-status').textContent), null, { timeout: 90_000 });
+  const sentence = await enrolFreeText(page, sentences);
   await ctx.screenshot(page, 'signup-done');
   await page.context().close();
 
@@ -96,6 +81,30 @@ export default async function userSpec(ctx) {
  * The owner logs in on `page` with their own rhythms, retrying (as the page asks) when the
  * typing misses, up to LOGIN_ATTEMPTS times; fails unless one attempt is allowed.
  */
+/**
+ * The wizard's free-text step: types one sentence per entry until the step is done, then
+ * waits until the profile is ready. Returns how many sentences it typed.
+ */
+export async function enrolFreeText(page, sentences) {
+  let sentence = 0;
+  while (await page.locator('#step-text').isVisible()) {
+    assert.ok(sentence < 10, 'the free-text step never completed');
+    const label = await page.locator('#text-progress-label').textContent();
+    await page.locator('#text-typing').focus();
+    await replay(page, sentences[sentence]);
+    await enter(page);
+    await page.waitForFunction(
+      (old) => document.getElementById('text-progress-label').textContent !== old
+        || !document.getElementById('step-text').checkVisibility()
+        || /not accepted/.test(document.getElementById('message').textContent),
+      label,
+    );
+    sentence += 1;
+  }
+  await page.waitForFunction(() => /is ready/.test(document.getElementById('profile-status').textContent), null, { timeout: 90_000 });
+  return sentence;
+}
+
 export async function logInAsOwner(ctx, page, username, rhythms) {
   const outcomes = [];
   for (let attempt = 0; attempt < LOGIN_ATTEMPTS; attempt += 1) {
