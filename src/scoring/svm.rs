@@ -5,13 +5,23 @@
 //! vectors, dual coefficients, intercept, gamma and the scaler — in [`SvmModel`], which owns
 //! its data, serialises as plain JSON and scores a row in microseconds.
 //! Decision: `f(x) = b + Σ_i w_i · exp(−γ‖x − sv_i‖²)`; positive = genuine.
+//!
+//! Training hands smartcore a *precomputed* kernel (as libsvm's `-t 4` does): its solver
+//! evaluates the kernel afresh on every visit of a pair, on row vectors it copies each time,
+//! which made the fit most of a user's training time. We compute the RBF Gram matrix once,
+//! give smartcore rows that are just an index, and a kernel that looks the value up
+//! ([`PrecomputedRbf`]). The values are the same bit for bit as smartcore's own RBF kernel
+//! (same summation order), so the solver takes the same path to the same solution — a test
+//! checks that against smartcore fitted on the rows themselves.
 
 use super::ScoringError;
 use super::transform::StandardScaler;
 use ndarray::{Array1, Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
-use smartcore::svm::Kernels;
+use smartcore::error::{Failed, FailedError};
+use smartcore::svm::Kernel;
 use smartcore::svm::svc::{SVC, SVCParameters};
+use std::sync::Arc;
 
 /// Label of genuine rows; negatives are −1, so smartcore's positive side is the user.
 const GENUINE_LABEL: i32 = 1;
@@ -81,17 +91,85 @@ pub(crate) fn training_set(genuine: &Array2<f64>, negatives: &Array2<f64>) -> Tr
     }
 }
 
-pub(crate) fn smartcore_params(
+/// The RBF width: explicit, or 1 / number of columns.
+fn gamma_of(params: &SvmParams, columns: usize) -> f64 {
+    params.gamma.unwrap_or(1.0 / columns.max(1) as f64)
+}
+
+/// smartcore's parameters with any kernel (the precomputed one to train, its own RBF in the
+/// test that checks the two agree).
+pub(crate) fn smartcore_params<K: Kernel + 'static>(
     params: &SvmParams,
-    columns: usize,
+    kernel: K,
 ) -> SVCParameters<f64, i32, Array2<f64>, Array1<i32>> {
-    let gamma = params.gamma.unwrap_or(1.0 / columns.max(1) as f64);
     SVCParameters::default()
         .with_c(params.c)
         .with_tol(params.tolerance)
         .with_epoch(params.epochs)
-        .with_kernel(Kernels::rbf().with_gamma(gamma))
+        .with_kernel(kernel)
         .with_seed(Some(params.seed))
+}
+
+/// An RBF kernel over rows given by their index: `K(i, j)` looked up in a Gram matrix
+/// computed once. smartcore sees each training row as the one-column row `[i]`.
+///
+/// smartcore's `Kernel` is serialisable (through typetag) for its own kernels; the matrix is
+/// never serialised (smartcore skips its parameters when an SVC is), so it is skipped here.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct PrecomputedRbf {
+    #[serde(skip)]
+    gram: Arc<Vec<f64>>,
+    #[serde(skip)]
+    rows: usize,
+}
+
+impl PrecomputedRbf {
+    /// The full Gram matrix of `x`, each pair summed in smartcore's order.
+    fn new(x: &Array2<f64>, gamma: f64) -> PrecomputedRbf {
+        let rows = x.nrows();
+        let mut gram = vec![0.0; rows * rows];
+        for i in 0..rows {
+            gram[i * rows + i] = 1.0;
+            let xi = x.row(i);
+            for j in 0..i {
+                let squared: f64 = xi
+                    .iter()
+                    .zip(x.row(j))
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum();
+                let k = (-gamma * squared).exp();
+                gram[i * rows + j] = k;
+                gram[j * rows + i] = k;
+            }
+        }
+        PrecomputedRbf {
+            gram: Arc::new(gram),
+            rows,
+        }
+    }
+
+    /// The rows smartcore trains on: row `i` is `[i]`.
+    fn index_rows(&self) -> Array2<f64> {
+        Array2::from_shape_fn((self.rows, 1), |(i, _)| i as f64)
+    }
+
+    fn index(&self, row: &[f64]) -> Option<usize> {
+        let i = *row.first()? as usize;
+        (i < self.rows).then_some(i)
+    }
+}
+
+#[typetag::serde]
+impl Kernel for PrecomputedRbf {
+    fn apply(&self, x_i: &Vec<f64>, x_j: &Vec<f64>) -> Result<f64, Failed> {
+        match (self.index(x_i), self.index(x_j)) {
+            (Some(i), Some(j)) => Ok(self.gram[i * self.rows + j]),
+            _ => Err(Failed::because(
+                FailedError::ParametersError,
+                "a row outside the precomputed kernel",
+            )),
+        }
+    }
 }
 
 impl SvmModel {
@@ -109,8 +187,12 @@ impl SvmModel {
             });
         }
         let set = training_set(genuine, negatives);
-        let smartcore = smartcore_params(params, genuine.ncols());
-        let svc = SVC::fit(&set.x, &set.y, &smartcore)
+        let columns = genuine.ncols();
+        let gamma = gamma_of(params, columns);
+        let kernel = PrecomputedRbf::new(&set.x, gamma);
+        let indices = kernel.index_rows();
+        let smartcore = smartcore_params(params, kernel);
+        let svc = SVC::fit(&indices, &set.y, &smartcore)
             .map_err(|e| ScoringError::Training(e.to_string()))?;
         let json = serde_json::to_value(&svc).map_err(|e| ScoringError::Training(e.to_string()))?;
         let exported: ExportedSvc =
@@ -128,16 +210,24 @@ impl SvmModel {
         } else {
             -1.0
         };
-        let columns = genuine.ncols();
-        let flat: Vec<f64> = instances.iter().flatten().copied().collect();
-        let support_vectors = Array2::from_shape_vec((instances.len(), columns), flat)
-            .map_err(|e| ScoringError::Training(e.to_string()))?;
+        // Each support vector comes back as its index row: the scaled row it stands for.
+        let mut support_vectors = Array2::zeros((instances.len(), columns));
+        for (mut target, instance) in support_vectors.rows_mut().into_iter().zip(&instances) {
+            let i = instance
+                .first()
+                .map(|&i| i as usize)
+                .filter(|&i| i < set.x.nrows())
+                .ok_or_else(|| {
+                    ScoringError::Training("smartcore returned an unknown support vector".into())
+                })?;
+            target.assign(&set.x.row(i));
+        }
         Ok(SvmModel {
             scaler: set.scaler,
             support_vectors,
             dual_coefficients: Array1::from_vec(w).mapv(|c| sign * c),
             intercept: sign * b,
-            gamma: params.gamma.unwrap_or(1.0 / columns.max(1) as f64),
+            gamma,
         })
     }
 
@@ -163,6 +253,7 @@ mod tests {
     use super::*;
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
+    use smartcore::svm::Kernels;
 
     fn cloud(rng: &mut StdRng, n: usize, centre: f64) -> Array2<f64> {
         Array2::from_shape_fn((n, 4), |(_, j)| {
@@ -177,7 +268,7 @@ mod tests {
         let params = SvmParams::default();
         let model = SvmModel::train(&genuine, &negatives, &params).unwrap();
         let set = training_set(&genuine, &negatives);
-        let smartcore = smartcore_params(&params, 4);
+        let smartcore = smartcore_params(&params, Kernels::rbf().with_gamma(0.25));
         let svc = SVC::fit(&set.x, &set.y, &smartcore).unwrap();
         let test = cloud(&mut rng, 30, 0.3);
         let scaled = set.scaler.apply(&test);

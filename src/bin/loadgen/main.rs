@@ -42,6 +42,9 @@ pub struct Options {
     /// A smoke run: seconds, a handful of users and sessions (no figures worth keeping).
     #[arg(long)]
     pub quick: bool,
+    /// Only the training step (in-process: no server, no echo).
+    #[arg(long)]
+    pub training_only: bool,
     /// Enrolled users (one per CMU subject, at most 51).
     #[arg(long, default_value_t = 50)]
     pub users: usize,

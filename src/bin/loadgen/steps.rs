@@ -53,6 +53,9 @@ pub async fn run(options: &Options, generator_cores: usize) -> anyhow::Result<Ve
     let cpus =
         (have_taskset() && !options.server_cpus.is_empty()).then_some(options.server_cpus.as_str());
     let subjects = setup::cmu_by_subject(options.users.clamp(1, 51))?;
+    if options.training_only {
+        return training::measure(&subjects, options.retrain_users);
+    }
     let typings = Arc::new(setup::typing_streams(&subjects));
     let mut rows = Vec::new();
 
