@@ -1,5 +1,5 @@
-//! Latency histograms (HdrHistogram, microseconds, 3 significant digits) that each load task
-//! fills on its own and the phase merges at the end, and the generator's own CPU use, which
+//! Latencies that each load task records on its own and the phase merges at the end into one
+//! HdrHistogram (microseconds, 3 significant digits), and the generator's own CPU use, which
 //! says whether a measurement is the server's limit or the generator's.
 
 use std::time::Duration;
@@ -11,10 +11,14 @@ const MAX_LATENCY_US: u64 = 60_000_000;
 /// The generator counts as saturated above this share of the cores it may use.
 pub const SATURATED_CPU_SHARE: f64 = 0.9;
 
-/// One task's (or a whole phase's) latencies.
-#[derive(Clone)]
+/// One task's (or a whole phase's) latencies, in microseconds, as recorded.
+///
+/// A task keeps plain values, not a histogram: one histogram of these bounds is about 200 KiB,
+/// and two per session (latency and send lag) had the generator zeroing gigabytes at 10,000
+/// sessions, most of its core. A task records a few hundred values per step.
+#[derive(Clone, Default)]
 pub struct Latencies {
-    histogram: Histogram<u64>,
+    micros: Vec<u64>,
 }
 
 /// What a phase reports about its latencies, in microseconds.
@@ -27,37 +31,31 @@ pub struct Summary {
     pub max_us: u64,
 }
 
-impl Default for Latencies {
-    fn default() -> Self {
-        Latencies {
-            // The bounds are constants that HdrHistogram accepts.
-            histogram: Histogram::new_with_bounds(1, MAX_LATENCY_US, 3)
-                .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!())),
-        }
-    }
-}
-
 impl Latencies {
     pub fn record(&mut self, latency: Duration) {
         let micros = u64::try_from(latency.as_micros()).unwrap_or(MAX_LATENCY_US);
-        self.histogram
-            .saturating_record(micros.clamp(1, MAX_LATENCY_US));
+        self.micros.push(micros.clamp(1, MAX_LATENCY_US));
     }
 
     /// Adds another task's latencies to these.
     pub fn merge(&mut self, other: &Latencies) {
-        // Both histograms have the same bounds, so adding cannot fail.
-        let _ = self.histogram.add(&other.histogram);
+        self.micros.extend_from_slice(&other.micros);
     }
 
     pub fn summary(&self) -> Summary {
-        let at = |quantile: f64| self.histogram.value_at_quantile(quantile);
+        // The bounds are constants that HdrHistogram accepts.
+        let mut histogram = Histogram::<u64>::new_with_bounds(1, MAX_LATENCY_US, 3)
+            .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!()));
+        for &micros in &self.micros {
+            histogram.saturating_record(micros);
+        }
+        let at = |quantile: f64| histogram.value_at_quantile(quantile);
         Summary {
-            count: self.histogram.len(),
+            count: histogram.len(),
             p50_us: at(0.5),
             p99_us: at(0.99),
             p999_us: at(0.999),
-            max_us: self.histogram.max(),
+            max_us: histogram.max(),
         }
     }
 }
