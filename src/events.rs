@@ -7,14 +7,18 @@
 //! Key codes of a password *are* the password, so the server never stores them: it keeps the
 //! timing vector and [`key_sequence_hash`], a keyed HMAC-SHA256 of the code sequence.
 
+use foldhash::fast::RandomState;
 use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 use std::collections::HashMap;
 use utoipa::ToSchema;
 
+mod decode;
+
 /// One raw input event. Times `t` are milliseconds on one monotonic clock per sample.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+/// Decoded in one pass by [`decode`] (same wire format as the serde attributes say).
+#[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawEvent {
     /// A key went down; `code` is `KeyboardEvent.code` (layout independent, e.g. `KeyT`).
@@ -97,10 +101,14 @@ impl RawEvent {
         }
     }
 
-    /// Every numeric value of the event, for the finiteness check.
-    pub(crate) fn numbers(&self) -> Vec<(&'static str, f64)> {
-        match self {
-            RawEvent::KeyDown { t, .. } | RawEvent::KeyUp { t, .. } => vec![("t", *t)],
+    /// Every numeric value of the event, for the finiteness check (no allocation: it runs on
+    /// every event of every scored window).
+    pub(crate) fn numbers(&self) -> impl Iterator<Item = (&'static str, f64)> {
+        const NONE: (&str, f64) = ("", 0.0);
+        let values: [(&'static str, f64); 7] = match self {
+            RawEvent::KeyDown { t, .. } | RawEvent::KeyUp { t, .. } => {
+                [("t", *t), NONE, NONE, NONE, NONE, NONE, NONE]
+            }
             RawEvent::TouchStart {
                 x,
                 y,
@@ -124,15 +132,15 @@ impl RawEvent {
                 size,
                 t,
                 ..
-            } => {
-                vec![
-                    ("x", *x),
-                    ("y", *y),
-                    ("pressure", *pressure),
-                    ("size", *size),
-                    ("t", *t),
-                ]
-            }
+            } => [
+                ("x", *x),
+                ("y", *y),
+                ("pressure", *pressure),
+                ("size", *size),
+                ("t", *t),
+                NONE,
+                NONE,
+            ],
             RawEvent::Motion {
                 ax,
                 ay,
@@ -141,7 +149,7 @@ impl RawEvent {
                 gy,
                 gz,
                 t,
-            } => vec![
+            } => [
                 ("ax", *ax),
                 ("ay", *ay),
                 ("az", *az),
@@ -150,7 +158,8 @@ impl RawEvent {
                 ("gz", *gz),
                 ("t", *t),
             ],
-        }
+        };
+        values.into_iter().filter(|(name, _)| !name.is_empty())
     }
 }
 
@@ -255,9 +264,9 @@ impl Sample {
         }
         let mut previous = f64::NEG_INFINITY;
         // Key codes currently held, with how many downs are open (auto-repeat sends several).
-        let mut held: HashMap<&str, usize> = HashMap::new();
+        let mut held: HashMap<&str, usize, RandomState> = HashMap::default();
         for (index, event) in self.events.iter().enumerate() {
-            if let Some((field, _)) = event.numbers().into_iter().find(|(_, v)| !v.is_finite()) {
+            if let Some((field, _)) = event.numbers().find(|(_, v)| !v.is_finite()) {
                 return Err(SampleError::NonFinite { index, field });
             }
             if event.modality() != self.modality {
@@ -291,7 +300,7 @@ impl Sample {
 
     /// The codes of the key_down events in order, skipping auto-repeat downs of a held key.
     pub fn typed_codes(&self) -> Vec<&str> {
-        let mut held: HashMap<&str, bool> = HashMap::new();
+        let mut held: HashMap<&str, bool, RandomState> = HashMap::default();
         let mut codes = Vec::new();
         for event in &self.events {
             match event {

@@ -22,6 +22,7 @@
 //! that keeps sending malformed frames is closed with 1008 (policy violation) and an oversized
 //! frame with 1009 (message too big).
 
+use serde::de::{self, Deserializer};
 use serde::{Deserialize, Serialize};
 
 use crate::biometrics::verification::Decision;
@@ -30,8 +31,8 @@ use crate::events::RawEvent;
 /// Close code after an `ended` frame for a behavioural reason (deny, missed challenge).
 pub const CLOSE_POLICY_ENDED: u16 = 4001;
 
-/// What the client sends.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// What the client sends (decoded through [`WireFrame`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ClientFrame {
     /// Raw input events, in time order, of the session's modality.
@@ -39,6 +40,38 @@ pub enum ClientFrame {
     /// The user passed the REST step-up; clears a pending challenge only if the server
     /// recorded that pass after the challenge began (else an error `step_up_required`).
     StepUpDone,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum FrameType {
+    Events,
+    StepUpDone,
+}
+
+/// A client frame as read: serde's derived decoding of the tagged enum would copy every frame
+/// into a buffer first (the tag may come last), and the events in it once more. This struct
+/// is decoded in one pass, `type` anywhere in the object, unknown fields refused.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WireFrame {
+    #[serde(rename = "type")]
+    frame_type: FrameType,
+    events: Option<Vec<RawEvent>>,
+}
+
+impl<'de> Deserialize<'de> for ClientFrame {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let frame = WireFrame::deserialize(deserializer)?;
+        match (frame.frame_type, frame.events) {
+            (FrameType::Events, Some(events)) => Ok(ClientFrame::Events { events }),
+            (FrameType::Events, None) => Err(de::Error::missing_field("events")),
+            (FrameType::StepUpDone, None) => Ok(ClientFrame::StepUpDone),
+            (FrameType::StepUpDone, Some(_)) => Err(de::Error::custom(
+                "unknown field `events` in a step_up_done frame",
+            )),
+        }
+    }
 }
 
 /// What the server sends.
@@ -93,6 +126,21 @@ mod tests {
         assert_eq!(done, ClientFrame::StepUpDone);
         assert!(serde_json::from_str::<ClientFrame>(r#"{"type":"nope"}"#).is_err());
         assert!(serde_json::from_str::<ClientFrame>(r#"{"events":[]}"#).is_err());
+        // The tag may come last; fields of the other frame or unknown ones are refused.
+        let tag_last: ClientFrame =
+            serde_json::from_str(r#"{"events":[],"type":"events"}"#).unwrap();
+        assert_eq!(tag_last, ClientFrame::Events { events: vec![] });
+        for refused in [
+            r#"{"type":"events"}"#,
+            r#"{"type":"step_up_done","events":[]}"#,
+            r#"{"type":"events","events":[],"extra":1}"#,
+            r#"{"type":"events","type":"events","events":[]}"#,
+        ] {
+            assert!(
+                serde_json::from_str::<ClientFrame>(refused).is_err(),
+                "{refused}"
+            );
+        }
     }
 
     #[test]
@@ -171,7 +219,7 @@ mod tests {
             /// Every frame a client can build (finite times; JSON has no NaN) survives the wire.
             #[test]
             fn events_frames_round_trip(events in prop::collection::vec(any_event(), 0..20)) {
-                let finite = events.iter().all(|e| e.numbers().iter().all(|(_, v)| v.is_finite()));
+                let finite = events.iter().all(|e| e.numbers().all(|(_, v)| v.is_finite()));
                 let frame = ClientFrame::Events { events };
                 let text = serde_json::to_string(&frame).expect("frames serialise");
                 let back = serde_json::from_str::<ClientFrame>(&text);
