@@ -10,6 +10,7 @@ use super::keystrokes::{Keystroke, pair_keys};
 use super::stats::{mean, median, std_dev};
 use super::{FeatureError, MS_PER_S};
 use crate::events::{Modality, Sample};
+use std::sync::LazyLock;
 
 /// Fewest complete keystrokes a free-text sample must hold.
 pub const MIN_FREE_TEXT_KEYS: usize = 10;
@@ -75,6 +76,36 @@ pub const KEYS: [&str; 13] = [
     "KeyE", "KeyT", "KeyA", "KeyO", "KeyI", "KeyN", "KeyS", "KeyR", "KeyH", "KeyL", "KeyD", "KeyU",
     "Space",
 ];
+
+/// Every code a feature names: [`KEYS`] first (a key's id is its place there), then the other
+/// codes of [`DIGRAPHS`]. Each keystroke's code is looked up once; the per-feature scans then
+/// compare ids instead of strings (they were most of the extraction's time).
+static CODES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    let mut codes = KEYS.to_vec();
+    for code in DIGRAPHS.iter().flat_map(|(a, b)| [*a, *b]) {
+        if !codes.contains(&code) {
+            codes.push(code);
+        }
+    }
+    codes
+});
+
+/// [`DIGRAPHS`] as pairs of ids in [`CODES`].
+static DIGRAPH_IDS: LazyLock<Vec<(usize, usize)>> = LazyLock::new(|| {
+    DIGRAPHS
+        .iter()
+        .map(|(a, b)| {
+            (
+                code_id(a).unwrap_or(usize::MAX),
+                code_id(b).unwrap_or(usize::MAX),
+            )
+        })
+        .collect()
+});
+
+fn code_id(code: &str) -> Option<usize> {
+    CODES.iter().position(|known| *known == code)
+}
 
 /// Length of the free-text feature vector.
 pub const FREE_TEXT_LEN: usize = AGGREGATE_NAMES.len() + DIGRAPHS.len() + KEYS.len();
@@ -168,19 +199,21 @@ pub fn from_keystrokes(keys: &[Keystroke]) -> Result<Vec<f64>, FeatureError> {
             keys.len(),
         ),
     ];
-    for (first, second) in DIGRAPHS {
+    // Pair i is (keys[i], keys[i + 1]).
+    let ids: Vec<Option<usize>> = keys.iter().map(|k| code_id(&k.code)).collect();
+    for &(first, second) in DIGRAPH_IDS.iter() {
         let times: Vec<f64> = in_rhythm
             .iter()
-            .filter(|&&i| pairs[i].0.code == first && pairs[i].1.code == second)
+            .filter(|&&i| ids[i] == Some(first) && ids[i + 1] == Some(second))
             .map(|&i| all_dd[i])
             .collect();
         features.push(median(&times).unwrap_or(dd_median));
     }
-    for key in KEYS {
-        let times: Vec<f64> = keys
+    for key in 0..KEYS.len() {
+        let times: Vec<f64> = ids
             .iter()
             .zip(&holds)
-            .filter(|(k, _)| k.code == key)
+            .filter(|(id, _)| **id == Some(key))
             .map(|(_, h)| *h)
             .collect();
         features.push(median(&times).unwrap_or(hold_median));

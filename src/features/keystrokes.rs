@@ -6,6 +6,7 @@
 //! by key_down time, which is the order the text was typed in.
 
 use crate::events::RawEvent;
+use foldhash::fast::RandomState;
 use std::collections::HashMap;
 
 /// One complete key press. Times in milliseconds, as recorded.
@@ -27,8 +28,10 @@ pub struct PairedKeys {
 /// Pairs the key events of a sample; non-key events are ignored and an up with no open down
 /// is dropped (validation refuses such samples before this point).
 pub fn pair_keys(events: &[RawEvent]) -> PairedKeys {
-    // Open presses by code: index into `opened` of the press waiting for its release.
-    let mut open: HashMap<&str, usize> = HashMap::new();
+    // Open presses by code: index into `opened` of the press waiting for its release. Hashed
+    // with foldhash (seeded per process): SipHash was a visible share of scoring a window, and
+    // a sample may hold thousands of distinct codes, so a linear list is no option.
+    let mut open: HashMap<&str, usize, RandomState> = HashMap::default();
     let mut opened: Vec<(String, f64, Option<f64>)> = Vec::new();
     for event in events {
         match event {
