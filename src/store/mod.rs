@@ -52,7 +52,14 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         // In WAL mode, NORMAL syncs at checkpoints instead of at every commit: a power cut can
         // lose the last commits but never corrupts the file (SQLite's recommended pairing).
         // Every connection needs it; it is a per-connection setting. PostgreSQL ignores this.
-        .map_sqlx_sqlite_opts(|options| options.synchronous(SqliteSynchronous::Normal));
+        // Checkpoints (copying the WAL back into the file, with an fsync) come every
+        // SQLITE_WAL_AUTOCHECKPOINT pages instead of every 1,000: a page written many times in
+        // between is copied once, and under load checkpoints had been 7 % of the server's core.
+        .map_sqlx_sqlite_opts(|options| {
+            options
+                .synchronous(SqliteSynchronous::Normal)
+                .pragma("wal_autocheckpoint", SQLITE_WAL_AUTOCHECKPOINT.to_string())
+        });
     let db = Database::connect(options)
         .await
         .map_err(|error| anyhow::anyhow!("cannot connect to the database: {error}"))?;
@@ -62,6 +69,10 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
     }
     Ok(db)
 }
+
+/// WAL pages between automatic checkpoints (SQLite's default is 1,000, about 4 MB): the WAL
+/// grows to about 40 MB before it is copied back.
+const SQLITE_WAL_AUTOCHECKPOINT: u32 = 10_000;
 
 /// Begins a transaction that will write. On SQLite it takes the write lock at `BEGIN`
 /// (`BEGIN IMMEDIATE`), waiting for it under the busy timeout: a deferred transaction that
