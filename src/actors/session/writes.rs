@@ -1,8 +1,9 @@
 //! The sessions' database writes, batched: every live session reports its progress every
 //! `persist_every_ms` and keeps a sampled score every `score_sample_every_ms`; with thousands
 //! of sessions that was thousands of single-row writes (each its own commit) per second. The
-//! sessions now queue them here and one writer task applies whatever has queued in one
-//! transaction: progress coalesced per session (the newest wins), scores in one insert.
+//! sessions now queue them here and one writer task applies whatever has queued (gathered for
+//! [`crate::batch_writer::LINGER`]) in one transaction: progress coalesced per session (the
+//! newest wins), scores in one insert.
 
 use std::collections::HashMap;
 
@@ -99,7 +100,7 @@ async fn write_batches(
     mut receiver: mpsc::UnboundedReceiver<SessionWrite>,
 ) {
     let mut writes = Vec::with_capacity(MAX_BATCH_WRITES);
-    while receiver.recv_many(&mut writes, MAX_BATCH_WRITES).await > 0 {
+    while crate::batch_writer::gather(&mut receiver, &mut writes, MAX_BATCH_WRITES).await > 0 {
         if let Err(error) = apply(&db, &writes).await {
             tracing::warn!(%error, writes = writes.len(), "cannot record the sessions' progress");
         }
