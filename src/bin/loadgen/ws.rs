@@ -39,10 +39,11 @@ const STALL: Duration = Duration::from_secs(5);
 /// kilobytes.
 const READ_BUFFER_BYTES: usize = 8 * 1024;
 
-/// Opens a WebSocket with the generator's settings.
+/// Opens a WebSocket with the generator's settings: Nagle's algorithm off, as browsers open
+/// their WebSockets.
 async fn connect(url: String) -> anyhow::Result<Socket> {
     let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES);
-    let (socket, _) = connect_async_with_config(url, Some(config), false)
+    let (socket, _) = connect_async_with_config(url, Some(config), true)
         .await
         .context("WebSocket upgrade")?;
     Ok(socket)
