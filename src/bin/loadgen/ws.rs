@@ -39,11 +39,10 @@ const STALL: Duration = Duration::from_secs(5);
 /// kilobytes.
 const READ_BUFFER_BYTES: usize = 8 * 1024;
 
-/// Opens a WebSocket with the generator's settings: Nagle's algorithm off, as browsers open
-/// their WebSockets.
+/// Opens a WebSocket with the generator's settings.
 async fn connect(url: String) -> anyhow::Result<Socket> {
     let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES);
-    let (socket, _) = connect_async_with_config(url, Some(config), true)
+    let (socket, _) = connect_async_with_config(url, Some(config), false)
         .await
         .context("WebSocket upgrade")?;
     Ok(socket)
