@@ -19,8 +19,8 @@ use super::transform::StandardScaler;
 use ndarray::{Array1, Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
 use smartcore::error::{Failed, FailedError};
-use smartcore::svm::Kernel;
 use smartcore::svm::svc::{SVC, SVCParameters};
+use smartcore::svm::{Kernel, Kernels};
 use std::sync::Arc;
 
 /// Label of genuine rows; negatives are −1, so smartcore's positive side is the user.
@@ -172,12 +172,36 @@ impl Kernel for PrecomputedRbf {
     }
 }
 
+/// Most training rows whose Gram matrix is precomputed (3,000 rows: 72 MB).
+const MAX_PRECOMPUTED_ROWS: usize = 3000;
+
+/// Fits smartcore's SVC and reads back what the decision function needs (its fields are
+/// private; it serialises them).
+fn fit_and_export(
+    x: &Array2<f64>,
+    y: &Array1<i32>,
+    params: SVCParameters<f64, i32, Array2<f64>, Array1<i32>>,
+) -> Result<ExportedSvc, ScoringError> {
+    let svc = SVC::fit(x, y, &params).map_err(|e| ScoringError::Training(e.to_string()))?;
+    let json = serde_json::to_value(&svc).map_err(|e| ScoringError::Training(e.to_string()))?;
+    serde_json::from_value(json).map_err(|e| ScoringError::Training(e.to_string()))
+}
+
 impl SvmModel {
     /// Trains genuine (+1) against negatives (−1). Both sets must be non-empty.
     pub fn train(
         genuine: &Array2<f64>,
         negatives: &Array2<f64>,
         params: &SvmParams,
+    ) -> Result<SvmModel, ScoringError> {
+        Self::train_precomputing_up_to(genuine, negatives, params, MAX_PRECOMPUTED_ROWS)
+    }
+
+    fn train_precomputing_up_to(
+        genuine: &Array2<f64>,
+        negatives: &Array2<f64>,
+        params: &SvmParams,
+        max_precomputed_rows: usize,
     ) -> Result<SvmModel, ScoringError> {
         if genuine.nrows() == 0 || negatives.nrows() == 0 {
             return Err(ScoringError::NotEnoughData {
@@ -189,14 +213,20 @@ impl SvmModel {
         let set = training_set(genuine, negatives);
         let columns = genuine.ncols();
         let gamma = gamma_of(params, columns);
-        let kernel = PrecomputedRbf::new(&set.x, gamma);
-        let indices = kernel.index_rows();
-        let smartcore = smartcore_params(params, kernel);
-        let svc = SVC::fit(&indices, &set.y, &smartcore)
-            .map_err(|e| ScoringError::Training(e.to_string()))?;
-        let json = serde_json::to_value(&svc).map_err(|e| ScoringError::Training(e.to_string()))?;
-        let exported: ExportedSvc =
-            serde_json::from_value(json).map_err(|e| ScoringError::Training(e.to_string()))?;
+        // The Gram matrix holds rows² values: above MAX_PRECOMPUTED_ROWS smartcore computes
+        // the kernel itself (slower, same model) rather than the matrix taking gigabytes.
+        let precomputed = set.x.nrows() <= max_precomputed_rows;
+        let exported = if precomputed {
+            let kernel = PrecomputedRbf::new(&set.x, gamma);
+            fit_and_export(
+                &kernel.index_rows(),
+                &set.y,
+                smartcore_params(params, kernel),
+            )?
+        } else {
+            let kernel = Kernels::rbf().with_gamma(gamma);
+            fit_and_export(&set.x, &set.y, smartcore_params(params, kernel))?
+        };
         let (Some(classes), Some(instances), Some(w), Some(b)) =
             (exported.classes, exported.instances, exported.w, exported.b)
         else {
@@ -210,9 +240,19 @@ impl SvmModel {
         } else {
             -1.0
         };
-        // Each support vector comes back as its index row: the scaled row it stands for.
+        // With the precomputed kernel each support vector comes back as its index row: the
+        // scaled row it stands for. Otherwise it is that row.
         let mut support_vectors = Array2::zeros((instances.len(), columns));
         for (mut target, instance) in support_vectors.rows_mut().into_iter().zip(&instances) {
+            if !precomputed {
+                if instance.len() != columns {
+                    return Err(ScoringError::Training(
+                        "smartcore returned a support vector of another width".into(),
+                    ));
+                }
+                target.assign(&ArrayView1::from(instance.as_slice()));
+                continue;
+            }
             let i = instance
                 .first()
                 .map(|&i| i as usize)
@@ -253,7 +293,6 @@ mod tests {
     use super::*;
     use rand::rngs::StdRng;
     use rand::{Rng, SeedableRng};
-    use smartcore::svm::Kernels;
 
     fn cloud(rng: &mut StdRng, n: usize, centre: f64) -> Array2<f64> {
         Array2::from_shape_fn((n, 4), |(_, j)| {
@@ -280,6 +319,10 @@ mod tests {
                 model.decision(row)
             );
         }
+        // Too many rows for the Gram matrix: smartcore's own kernel gives the same model.
+        let unprecomputed =
+            SvmModel::train_precomputing_up_to(&genuine, &negatives, &params, 0).unwrap();
+        assert_eq!(unprecomputed, model);
         let restored: SvmModel =
             serde_json::from_str(&serde_json::to_string(&model).unwrap()).unwrap();
         assert_eq!(restored.decision(test.row(0)), model.decision(test.row(0)));
