@@ -125,14 +125,22 @@ mod tests {
 
     use super::*;
 
-    #[tokio::test]
-    async fn rows_arrive_in_order_and_flush_waits_for_them() {
-        let written = Arc::new(Mutex::new(Vec::new()));
+    type Batches = Arc<Mutex<Vec<Vec<u32>>>>;
+
+    /// A writer that records each batch it is handed.
+    fn recording_writer(max_batch: usize) -> (BatchWriter<u32>, Batches) {
+        let written: Batches = Arc::default();
         let sink = written.clone();
-        let writer = BatchWriter::start(3, move |rows: Vec<u32>| {
+        let writer = BatchWriter::start(max_batch, move |rows: Vec<u32>| {
             let sink = sink.clone();
             async move { sink.lock().unwrap().push(rows) }
         });
+        (writer, written)
+    }
+
+    #[tokio::test]
+    async fn rows_arrive_in_order_and_flush_waits_for_them() {
+        let (writer, written) = recording_writer(3);
         for row in 0..10 {
             writer.queue(row).unwrap();
         }
@@ -145,12 +153,7 @@ mod tests {
     // Paused time: the runtime's clock moves only when every task waits, so the order is exact.
     #[tokio::test(start_paused = true)]
     async fn rows_queued_within_the_linger_share_one_batch() {
-        let written = Arc::new(Mutex::new(Vec::new()));
-        let sink = written.clone();
-        let writer = BatchWriter::start(100, move |rows: Vec<u32>| {
-            let sink = sink.clone();
-            async move { sink.lock().unwrap().push(rows) }
-        });
+        let (writer, written) = recording_writer(100);
         writer.queue(1).unwrap();
         tokio::time::sleep(LINGER / 4).await;
         writer.queue(2).unwrap();
