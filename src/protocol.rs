@@ -83,7 +83,8 @@ pub enum ServerFrame {
         /// Fused score, 0..1, higher = more like the account holder.
         score: f64,
         decision: Decision,
-        /// Events received in this session so far.
+        /// Events the session had received when this score was asked for: the score covers
+        /// the window ending with event number `events_seen` (later events are not in it).
         events_seen: u64,
     },
     /// Pass the step-up (`POST /api/v1/sessions/{id}/step-up`) within `deadline_ms`, then send

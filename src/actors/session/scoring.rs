@@ -69,9 +69,11 @@ impl LiveSession {
                 events,
             },
         };
+        // The answer names the events it covers, not those that arrived while it was computed.
+        let events_seen = self.events_seen;
         let scored = self.registry.send(request).into_actor(self);
-        ctx.spawn(scored.map(|result, actor, ctx| match result {
-            Ok(result) => actor.on_score(result, ctx),
+        ctx.spawn(scored.map(move |result, actor, ctx| match result {
+            Ok(result) => actor.on_score(result, events_seen, ctx),
             Err(error) => {
                 tracing::warn!(%error, "the model registry did not answer");
                 actor.send(
@@ -85,6 +87,7 @@ impl LiveSession {
     fn on_score(
         &mut self,
         result: Result<ScoreResult, ApiError>,
+        events_seen: u64,
         ctx: &mut ws::WebsocketContext<Self>,
     ) {
         if self.end_reason.is_some() {
@@ -103,7 +106,7 @@ impl LiveSession {
         let frame = ServerFrame::Score {
             score: scored.score,
             decision: scored.decision,
-            events_seen: self.events_seen,
+            events_seen,
         };
         self.send(&frame, ctx);
         if scored.decision == Decision::Deny {
