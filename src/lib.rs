@@ -32,8 +32,8 @@
 //!                actors/session      one per WebSocket: rolling window, heartbeat, limits,
 //!                   │                  challenge deadline, timeouts; frames in `protocol`;
 //!                   │                  progress and sampled scores batched (session/writes)
-//!                actors/model_registry   scores windows (biometrics extraction + the shared
-//!                   │                      model cache → scoring)
+//!                actors/model_registry   one per HTTP worker: scores its sessions' windows
+//!                   │                      (biometrics extraction + the shared model cache)
 //!                biometrics/, backup/,   enrol · verify · login typing · training · bot
 //!                typingdna/              defence; model bundles and scheduled backups; the
 //!                   │                    optional TypingDNA detector

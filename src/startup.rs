@@ -1,5 +1,5 @@
 //! Wiring: `Application::build` connects the database, applies migrations, binds the listener,
-//! starts the notifier and model-registry actors (and the scheduled backup task when
+//! starts the notifier and lockout actors and one model-registry actor per HTTP worker (and the scheduled backup task when
 //! configured) and assembles the HTTP app;
 //! `run_until_stopped` serves until SIGTERM/SIGINT (graceful: in-flight requests get `server.shutdown_timeout_secs` to finish),
 //! then stops the notifier. Tests build with port 0 and their own database.
@@ -63,19 +63,10 @@ impl Application {
         let wake = notifier.clone().map(Addr::recipient);
         let backups = backup::schedule::start(db.clone(), settings.backup.clone());
         let state = AppState::new(settings, db)?.with_notifier(wake);
-        // The model registry shares the handlers' model cache, so retraining is seen at once.
-        let registry = ModelRegistry::new(
-            state.db.clone(),
-            state.models.clone(),
-            state.settings.biometrics.clone(),
-        )
-        .start();
+        // Models retrained by another process on the same database replace the cached ones.
+        state.models.refresh_regularly(state.db.clone());
         let lockout = Lockout::new().start();
-        let state = web::Data::new(
-            state
-                .with_model_registry(Some(registry))
-                .with_lockout(Some(lockout.clone())),
-        );
+        let state = web::Data::new(state.with_lockout(Some(lockout.clone())));
         lockout.do_send(Attach(state.clone().into_inner()));
         let server = serve(listener, state)?;
         tracing::info!(port, "behavioral-auth listening");
@@ -111,12 +102,22 @@ impl Application {
 fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let server_settings = state.settings.server.clone();
     let mut server = HttpServer::new(move || {
+        // One model registry per worker thread, beside the live sessions it scores (this
+        // factory runs on each worker): a score does not cross threads twice, and scoring
+        // grows with the workers instead of queueing on one thread.
+        let registry = ModelRegistry::new(
+            state.db.clone(),
+            state.models.clone(),
+            state.settings.biometrics.clone(),
+        )
+        .start();
         let max_body = state.settings.server.max_body_bytes;
         let sample_limit = state.settings.biometrics.max_body_bytes;
         let (app, api) = App::new()
             .into_utoipa_app()
             .openapi(ApiDoc::openapi())
             .app_data(state.clone())
+            .app_data(web::Data::new(registry))
             .app_data(error::json_config(max_body))
             .app_data(web::PayloadConfig::new(max_body))
             .app_data(error::path_config())

@@ -9,7 +9,6 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::actors::lockout::{EndUserSessions, Lockout, StepUpOutcome};
-use crate::actors::model_registry::ModelRegistry;
 use crate::actors::notifier::Wake;
 use crate::actors::session::writes::SessionWrites;
 use crate::auth::access_cache::AccessCache;
@@ -42,8 +41,6 @@ pub struct AppState {
     pub session_writes: SessionWrites,
     /// Wakes the notifier after new alerts are committed; `None` where none runs (CLI).
     pub notifier: Option<Recipient<Wake>>,
-    /// Scores live sessions' windows; `None` where no server runs (CLI).
-    pub model_registry: Option<Addr<ModelRegistry>>,
     /// This process's live sessions by user; `None` where no server runs (CLI).
     pub lockout: Option<Addr<Lockout>>,
 }
@@ -62,7 +59,6 @@ impl AppState {
             fingerprints: Fingerprints::start(db.clone(), &settings.biometrics),
             session_writes: SessionWrites::start(db.clone()),
             notifier: None,
-            model_registry: None,
             lockout: None,
             settings: Arc::new(settings),
             db,
@@ -72,12 +68,6 @@ impl AppState {
     /// Sets the notifier that [`AppState::wake_notifier`] nudges.
     pub fn with_notifier(mut self, notifier: Option<Recipient<Wake>>) -> Self {
         self.notifier = notifier;
-        self
-    }
-
-    /// Sets the model registry that live sessions score with.
-    pub fn with_model_registry(mut self, registry: Option<Addr<ModelRegistry>>) -> Self {
-        self.model_registry = registry;
         self
     }
 

@@ -1,21 +1,22 @@
 //! The model registry: scores live-session windows against the users' trained models.
 //!
-//! It owns a handle on the shared [`ModelCache`] (the same cache the REST handlers use, so a
-//! retrained model is seen here at once) and answers [`ScoreWindow`], sent by every
-//! [`crate::actors::session::LiveSession`], with a [`ScoreResult`]. Each request runs as its
-//! own future, so a model loaded from the database never holds up other sessions' scores.
+//! One registry runs on each HTTP worker thread, beside the sessions it scores (started in
+//! `startup::serve`'s app factory), so a score request and its answer never wait for another
+//! thread to be woken. All of them share the [`ModelCache`] with the REST handlers, so a
+//! retrained model is seen at once ([`ModelCache::refresh_regularly`] also drops models that
+//! another process retrained). It answers [`ScoreWindow`], sent by every
+//! [`crate::actors::session::LiveSession`], with a [`ScoreResult`]: inside the handler when the
+//! model is in memory, else as a future that loads it (which holds up no other score).
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix::prelude::*;
-use chrono::Utc;
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::biometrics::enrollment::check_sequence_against;
-use crate::biometrics::extraction::extract;
-use crate::biometrics::models::ModelCache;
+use crate::biometrics::extraction::{Extracted, extract};
+use crate::biometrics::models::{LoadedModel, ModelCache};
 use crate::biometrics::verification::{Decision, decide};
 use crate::configuration::BiometricSettings;
 use crate::error::ApiError;
@@ -60,65 +61,50 @@ impl ModelRegistry {
     }
 }
 
-/// How often the registry looks for models retrained by other processes.
-const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
-/// Look back this much further than the last look, for clock skew between processes.
-const REFRESH_OVERLAP: chrono::Duration = chrono::Duration::seconds(5);
-
 impl Actor for ModelRegistry {
     type Context = Context<Self>;
-
-    fn started(&mut self, ctx: &mut Self::Context) {
-        let mut since = Utc::now() - REFRESH_OVERLAP;
-        ctx.run_interval(REFRESH_INTERVAL, move |actor, ctx| {
-            let (db, models) = (actor.db.clone(), actor.models.clone());
-            let looked_at = Utc::now();
-            let from = since;
-            since = looked_at - REFRESH_OVERLAP;
-            ctx.spawn(
-                async move {
-                    if let Err(error) = models.refresh(&db, from).await {
-                        tracing::warn!(%error, "cannot look for retrained models");
-                    }
-                }
-                .into_actor(actor),
-            );
-        });
-    }
 }
 
 impl Handler<ScoreWindow> for ModelRegistry {
-    type Result = ResponseFuture<Result<ScoreResult, ApiError>>;
+    type Result = ResponseActFuture<Self, Result<ScoreResult, ApiError>>;
 
     fn handle(&mut self, request: ScoreWindow, _: &mut Self::Context) -> Self::Result {
-        let db = self.db.clone();
-        let models = self.models.clone();
-        let settings = self.settings.clone();
-        Box::pin(async move { score(&db, &models, &settings, request).await })
+        let extracted = match extract(&request.sample, request.user_id, &self.settings) {
+            Ok(extracted) => extracted,
+            Err(error) => return Box::pin(fut::ready(Err(error))),
+        };
+        if let Some(loaded) = self.models.cached(request.user_id, &request.profile_key) {
+            return Box::pin(fut::ready(score(&loaded, &extracted, &self.settings)));
+        }
+        let (db, models, settings) = (self.db.clone(), self.models.clone(), self.settings.clone());
+        Box::pin(
+            async move {
+                let Some(loaded) = models
+                    .get(&db, request.user_id, &request.profile_key)
+                    .await?
+                else {
+                    return Err(ApiError::ProfileNotReady(format!(
+                        "profile {} has no trained model yet",
+                        request.profile_key
+                    )));
+                };
+                score(&loaded, &extracted, &settings)
+            }
+            .into_actor(self),
+        )
     }
 }
 
-#[tracing::instrument(name = "score_window", skip_all, fields(user_id = %request.user_id))]
-async fn score(
-    db: &DatabaseConnection,
-    models: &ModelCache,
+/// Scores the extracted window against the profile's model.
+fn score(
+    loaded: &LoadedModel,
+    extracted: &Extracted,
     settings: &BiometricSettings,
-    request: ScoreWindow,
 ) -> Result<ScoreResult, ApiError> {
-    let extracted = extract(&request.sample, request.user_id, settings)?;
-    let Some(loaded) = models
-        .get(db, request.user_id, &request.profile_key)
-        .await?
-    else {
-        return Err(ApiError::ProfileNotReady(format!(
-            "profile {} has no trained model yet",
-            request.profile_key
-        )));
-    };
     let threshold = loaded.model.threshold.value;
     // A fixed text typed with another key sequence is not the account holder's entry: as in
     // REST verification it is never scored, and here it counts as a deny.
-    if check_sequence_against(loaded.sequence_hash.as_deref(), &extracted).is_err() {
+    if check_sequence_against(loaded.sequence_hash.as_deref(), extracted).is_err() {
         return Ok(ScoreResult {
             score: 0.0,
             threshold,

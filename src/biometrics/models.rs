@@ -1,7 +1,7 @@
 //! Trained models in memory: a bounded cache (moka) over `biometric_models`, keyed by
 //! (user, profile). Retraining here replaces the entry and deletion drops it; a model
 //! retrained by another process on the same database is noticed by [`ModelCache::refresh`]
-//! (the model-registry actor calls it every second), and the time-to-live bounds staleness
+//! ([`ModelCache::refresh_regularly`] calls it every second), and the time-to-live bounds staleness
 //! should that ever fail.
 
 use std::sync::Arc;
@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
+use futures_util::FutureExt;
 use moka::future::Cache;
 use sea_orm::{DatabaseConnection, DbErr};
 use uuid::Uuid;
@@ -107,6 +108,11 @@ async fn load(
     Ok(Arc::new(loaded))
 }
 
+/// How often [`ModelCache::refresh_regularly`] looks for models retrained by other processes.
+const REFRESH_INTERVAL: Duration = Duration::from_secs(1);
+/// Look back this much further than the last look, for clock skew between processes.
+const REFRESH_OVERLAP: chrono::Duration = chrono::Duration::seconds(5);
+
 #[derive(Clone)]
 pub struct ModelCache {
     cache: Cache<(Uuid, String), Arc<LoadedModel>>,
@@ -148,6 +154,16 @@ impl ModelCache {
         }
     }
 
+    /// The profile's model when it is in memory now: no database read and no waiting, so the
+    /// model registry scores a live window inside its handler (see `actors::model_registry`).
+    pub fn cached(&self, user_id: Uuid, profile_key: &str) -> Option<Arc<LoadedModel>> {
+        // A hit completes on the first poll; anything else goes the asynchronous way.
+        self.cache
+            .get(&(user_id, profile_key.to_owned()))
+            .now_or_never()
+            .flatten()
+    }
+
     pub async fn put(
         &self,
         user_id: Uuid,
@@ -159,6 +175,28 @@ impl ModelCache {
             .insert((user_id, profile_key.to_owned()), loaded.clone())
             .await;
         loaded
+    }
+
+    /// Calls [`ModelCache::refresh`] every [`REFRESH_INTERVAL`] on the current Tokio runtime
+    /// (if there is one), for as long as the runtime runs.
+    pub fn refresh_regularly(&self, db: DatabaseConnection) {
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let models = self.clone();
+        runtime.spawn(async move {
+            let mut since = Utc::now() - REFRESH_OVERLAP;
+            let mut ticks = tokio::time::interval(REFRESH_INTERVAL);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let looked_at = Utc::now();
+                match models.refresh(&db, since).await {
+                    Ok(_) => since = looked_at - REFRESH_OVERLAP,
+                    Err(error) => tracing::warn!(%error, "cannot look for retrained models"),
+                }
+            }
+        });
     }
 
     /// Drops cached models that a newer stored version (trained at or after `since`, e.g. by

@@ -4,6 +4,7 @@
 //! Browsers cannot set an `Authorization` header on a WebSocket, so the bearer token buys a
 //! short-lived ticket instead; only its SHA-256 hash is stored.
 
+use actix::Addr;
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, get, post, web};
 use actix_web_actors::ws;
@@ -17,6 +18,7 @@ use sha2::{Digest, Sha256};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::actors::model_registry::ModelRegistry;
 use crate::actors::session::{LiveSession, SessionSpec};
 use crate::auth::client::ClientInfo;
 use crate::auth::extractor::AuthenticatedUser;
@@ -164,6 +166,7 @@ pub async fn create_session(
 #[get("/live")]
 pub async fn live(
     state: web::Data<AppState>,
+    registry: Option<web::Data<Addr<ModelRegistry>>>,
     request: HttpRequest,
     query: web::Query<LiveQuery>,
     stream: web::Payload,
@@ -184,9 +187,8 @@ pub async fn live(
     ws::handshake(&request).map_err(|error| {
         ApiError::BadRequest(format!("expected a WebSocket handshake: {error}"))
     })?;
-    let registry = state
-        .model_registry
-        .clone()
+    let registry = registry
+        .map(|registry| registry.get_ref().clone())
         .ok_or_else(|| ApiError::Unavailable("live scoring is not running".into()))?;
     let refused = ApiError::Unauthorized("invalid, used or expired ticket");
     if query.ticket.len() > MAX_TICKET_CHARS {
