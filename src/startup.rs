@@ -132,6 +132,9 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(from_fn(echo_request_id))
             .wrap(TracingLogger::default())
     })
+    // Live sessions' frames and verify answers are small and wanted at once: without this
+    // Nagle's algorithm holds a frame back until the client acknowledges the previous one.
+    .tcp_nodelay(true)
     .listen(listener)?
     .shutdown_timeout(server_settings.shutdown_timeout_secs);
     if server_settings.workers > 0 {

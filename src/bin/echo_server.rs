@@ -55,6 +55,7 @@ async fn main() -> std::io::Result<()> {
         .unwrap_or(1);
     let server = HttpServer::new(|| App::new().route("/echo", web::get().to(echo)))
         .workers(workers)
+        .tcp_nodelay(true) // as behavioral-auth's server: the same stack, the same settings
         .backlog(4096)
         .max_connection_rate(4096)
         .bind(("127.0.0.1", u16::try_from(port).unwrap_or(5099)))?;
