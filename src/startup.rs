@@ -1,6 +1,6 @@
 //! Wiring: `Application::build` connects the database, applies migrations, binds the listener,
-//! starts the notifier and lockout actors and one model-registry actor per HTTP worker (and the scheduled backup task when
-//! configured) and assembles the HTTP app;
+//! starts the notifier and lockout actors (and the scheduled backup task when configured) and
+//! assembles the HTTP app, whose factory starts one model-registry actor per HTTP worker;
 //! `run_until_stopped` serves until SIGTERM/SIGINT (graceful: in-flight requests get `server.shutdown_timeout_secs` to finish),
 //! then stops the notifier. Tests build with port 0 and their own database.
 

@@ -1,8 +1,8 @@
 //! The model registry: scores live-session windows against the users' trained models.
 //!
 //! One registry runs on each HTTP worker thread, beside the sessions it scores (started in
-//! `startup::serve`'s app factory), so a score request and its answer never wait for another
-//! thread to be woken. All of them share the [`ModelCache`] with the REST handlers, so a
+//! `startup::serve`'s app factory), so a score request and its answer stay on that thread and
+//! scoring grows with the workers. All of them share the [`ModelCache`] with the REST handlers, so a
 //! retrained model is seen at once ([`ModelCache::refresh_regularly`] also drops models that
 //! another process retrained). It answers [`ScoreWindow`], sent by every
 //! [`crate::actors::session::LiveSession`], with a [`ScoreResult`]: inside the handler when the

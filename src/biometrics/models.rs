@@ -1,8 +1,8 @@
 //! Trained models in memory: a bounded cache (moka) over `biometric_models`, keyed by
 //! (user, profile). Retraining here replaces the entry and deletion drops it; a model
 //! retrained by another process on the same database is noticed by [`ModelCache::refresh`]
-//! ([`ModelCache::refresh_regularly`] calls it every second), and the time-to-live bounds staleness
-//! should that ever fail.
+//! ([`ModelCache::refresh_regularly`] calls it every second), and the time-to-live bounds
+//! staleness should that ever fail.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
