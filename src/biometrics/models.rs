@@ -90,7 +90,7 @@ async fn load(
         .map_err(LoadError::Database)?
         .ok_or(LoadError::NotTrained)?;
     // A free-text model carries its kNN rows: decoding it takes milliseconds of CPU, and on
-    // the model registry's thread every live session's score waited for it (each time the
+    // the thread that scores live sessions every session's score waited for it (each time the
     // cached models expired, p99 rose from 5 to about 100 ms at 1,000 sessions). It is
     // decoded on the blocking pool instead.
     let json = stored.model;
