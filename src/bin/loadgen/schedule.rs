@@ -35,6 +35,13 @@ impl Schedule {
     }
 }
 
+/// Frames session `index` sends before its first scheduled step, so that the sessions'
+/// scores (one every `score_every_events`) fall due evenly over the scoring cycle instead of
+/// all within the same frame period.
+pub fn stagger_frames(index: usize, events_per_frame: u64, score_every_events: u64) -> u64 {
+    index as u64 % score_every_events.div_ceil(events_per_frame.max(1))
+}
+
 /// The frame that brought a session's event count to `events_seen` (0-based), when every
 /// frame carries `events_per_frame` events.
 pub fn frame_index(events_seen: u64, events_per_frame: u64) -> Option<u64> {
@@ -64,6 +71,22 @@ mod tests {
             schedule.send_at(1, 2) - start,
             Duration::from_micros(62_500) + Duration::from_millis(500)
         );
+    }
+
+    #[test]
+    fn staggered_sessions_fall_due_for_a_score_evenly_over_the_cycle() {
+        // 20 events/s in frames of 5, scored every 50 events: a 10-frame cycle. Count, for
+        // 1,000 sessions, in which frame of the cycle each one's first score falls due.
+        let mut due = [0u32; 10];
+        for index in 0..1000 {
+            let already = stagger_frames(index, 5, 50) * 5;
+            let frames_to_score = (50 - already).div_ceil(5);
+            due[(frames_to_score - 1) as usize] += 1;
+        }
+        assert_eq!(due, [100; 10]);
+        // A frame size that does not divide the cadence still staggers over the whole cycle.
+        let frames: Vec<u64> = (0..9).map(|i| stagger_frames(i, 7, 50)).collect();
+        assert_eq!(frames, vec![0, 1, 2, 3, 4, 5, 6, 7, 0]);
     }
 
     #[test]

@@ -8,17 +8,21 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crate::report::{Row, load_average};
-use crate::schedule::Schedule;
+use crate::schedule::{Schedule, stagger_frames};
 use crate::server::{Process, have_taskset, sibling_binary};
 use crate::stats::merged;
 use crate::typing::TypingStream;
-use crate::ws::{Opener, Outcome, Stream, ramp, saturated, scheduled};
+use crate::ws::{Opener, Outcome, Stream, ramp, saturated, scheduled, stagger};
 use crate::{Meter, Options, Target, rest, setup, training};
 
 /// Send lag (p99) past which the generator counts as behind its schedule.
 const BEHIND_SCHEDULE: Duration = Duration::from_millis(10);
 /// Pause after opening sockets before memory is read (the allocator settles).
 const SETTLE: Duration = Duration::from_secs(2);
+/// The server's `score_every_events` (its default; the run does not change it).
+const SCORE_EVERY_EVENTS: u64 = 50;
+/// Pause after the staggering frames before a scheduled step starts (the server takes them in).
+const STAGGER_SETTLE: Duration = Duration::from_secs(1);
 
 /// The server's configuration for the run (documented in BENCHMARKS.md).
 fn server_env(database: &Path) -> Vec<(String, String)> {
@@ -219,6 +223,46 @@ fn problems(errors: &BTreeMap<String, u64>, failed: usize, after_other_text: boo
     }
 }
 
+/// Staggers the sessions that have not sent yet across the server's scoring cycle.
+///
+/// The schedule already spreads the sessions' sends over one frame period, but the server
+/// scores every [`SCORE_EVERY_EVENTS`] events: sessions that all start from nothing reach that
+/// count within the same period, so every session asked for a score in one burst every
+/// 2.5 s (at 20 events/s) and the sends in between were never scored. People do not start
+/// typing together; session `i` first sends `i % frames per score` frames, so scores are due
+/// evenly over the cycle. Sessions kept from an earlier step keep their place in it.
+async fn staggered(
+    typings: &Arc<Vec<TypingStream>>,
+    streams: Vec<Stream>,
+    per_frame: u64,
+) -> Vec<Stream> {
+    let mut any = false;
+    let tasks: Vec<_> = streams
+        .into_iter()
+        .enumerate()
+        .map(|(i, stream)| {
+            let frames = if stream.events_sent == 0 {
+                stagger_frames(i, per_frame, SCORE_EVERY_EVENTS)
+            } else {
+                0
+            };
+            any |= frames > 0;
+            tokio::spawn(stagger(stream, typings.clone(), frames, per_frame))
+        })
+        .collect();
+    let mut kept = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        match task.await {
+            Ok(stream) => kept.push(stream),
+            Err(error) => eprintln!("loadgen: staggering a session failed: {error}"),
+        }
+    }
+    if any {
+        tokio::time::sleep(STAGGER_SETTLE).await;
+    }
+    kept
+}
+
 async fn scheduled_step(
     target: &Target<'_>,
     typings: &Arc<Vec<TypingStream>>,
@@ -227,6 +271,7 @@ async fn scheduled_step(
 ) -> (Vec<Stream>, Row) {
     let sessions = streams.len();
     let per_frame = u64::from(options.events_per_frame);
+    let streams = staggered(typings, streams, per_frame).await;
     let schedule = Schedule {
         start: Instant::now() + Duration::from_millis(500),
         period: Schedule::period_for(options.events_per_sec, options.events_per_frame),
@@ -245,7 +290,7 @@ async fn scheduled_step(
                 i,
                 duration,
                 per_frame,
-                50,
+                SCORE_EVERY_EVENTS,
             ))
         })
         .collect();

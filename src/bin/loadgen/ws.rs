@@ -168,6 +168,26 @@ fn confirmed(
     }
 }
 
+/// Sends `frames` frames at once, before a scheduled step: a session that joins a step this
+/// many frames into its scoring cycle is scored on its own beat, not with every other session.
+/// A socket that fails here fails again at its first scheduled send, and is counted there.
+pub async fn stagger(
+    mut stream: Stream,
+    typings: Arc<Vec<TypingStream>>,
+    frames: u64,
+    per_frame: u64,
+) -> Stream {
+    let typing = &typings[stream.user];
+    for _ in 0..frames {
+        let frame = typing.frame(stream.events_sent / per_frame, per_frame as usize);
+        if stream.socket.send(Message::text(frame)).await.is_err() {
+            break;
+        }
+        stream.events_sent += per_frame;
+    }
+    stream
+}
+
 /// Sends one frame every period from the stream's scheduled instants until `duration` has
 /// passed, then waits (at most [`DRAIN`]) until fewer than `confirm_every` events (the
 /// server's scoring cadence) are unconfirmed, and records each score's latency from the scheduled send of the frame that
