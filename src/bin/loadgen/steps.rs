@@ -227,8 +227,8 @@ fn problems(errors: &BTreeMap<String, u64>, failed: usize, after_other_text: boo
 ///
 /// The schedule already spreads the sessions' sends over one frame period, but the server
 /// scores every [`SCORE_EVERY_EVENTS`] events: sessions that all start from nothing reach that
-/// count within the same period, so every session asked for a score in one burst every
-/// 2.5 s (at 20 events/s) and the sends in between were never scored. People do not start
+/// count within the same period, so every session asked for a score in the same 250 ms,
+/// every 2.5 s at 20 events/s: a burst the server's worker queued up. People do not start
 /// typing together; session `i` first sends `i % frames per score` frames, so scores are due
 /// evenly over the cycle. Sessions kept from an earlier step keep their place in it.
 async fn staggered(
