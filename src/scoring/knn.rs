@@ -26,12 +26,23 @@ pub struct NearestNeighbours {
 /// Independent partial sums in [`squared_euclidean`].
 const LANES: usize = 4;
 
+/// Lane chunks summed between two looks at the bound in [`squared_euclidean_within`].
+const CHUNKS_PER_LOOK: usize = 2;
+
 /// Squared Euclidean distance. Contiguous rows (all of ours) are summed in [`LANES`] partial
 /// sums, which the compiler turns into vector instructions: one running sum is a chain of
 /// dependent additions, and scanning every stored row was a tenth of a live session's cost.
 fn squared_euclidean(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
+    squared_euclidean_within(a, b, f64::INFINITY).unwrap_or(f64::INFINITY)
+}
+
+/// [`squared_euclidean`], or `None` as soon as the partial sum exceeds `bound`: a row farther
+/// than the k-th nearest so far cannot be among the nearest, and most stored rows are (the
+/// background population). The sums only grow, so a row given up would have ended above the
+/// bound too, and a row not given up gets exactly the sum [`squared_euclidean`] gives.
+fn squared_euclidean_within(a: ArrayView1<f64>, b: ArrayView1<f64>, bound: f64) -> Option<f64> {
     let (Some(a), Some(b)) = (a.as_slice(), b.as_slice()) else {
-        return a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum();
+        return Some(a.iter().zip(b).map(|(x, y)| (x - y) * (x - y)).sum());
     };
     let mut sums = [0.0; LANES];
     let (a_lanes, b_lanes) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
@@ -41,42 +52,56 @@ fn squared_euclidean(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
         .zip(b_lanes.remainder())
         .map(|(x, y)| (x - y) * (x - y))
         .sum();
-    for (x, y) in a_lanes.zip(b_lanes) {
+    for (chunk, (x, y)) in a_lanes.zip(b_lanes).enumerate() {
         for lane in 0..LANES {
             let d = x[lane] - y[lane];
             sums[lane] += d * d;
         }
+        if chunk % CHUNKS_PER_LOOK == CHUNKS_PER_LOOK - 1
+            && (sums[0] + sums[1]) + (sums[2] + sums[3]) > bound
+        {
+            return None;
+        }
     }
-    (sums[0] + sums[1]) + (sums[2] + sums[3]) + tail
+    Some((sums[0] + sums[1]) + (sums[2] + sums[3]) + tail)
 }
 
 fn euclidean(a: ArrayView1<f64>, b: ArrayView1<f64>) -> f64 {
     squared_euclidean(a, b).sqrt()
 }
 
-/// The `k` smallest distances from `row` to the rows of `rows` except `skip`, ascending. Only
-/// those are ordered (a selection, not a sort of every distance: scoring runs per window), and
-/// only those take a square root.
+/// The `k` smallest distances from `row` to the rows of `rows` except `skip`, ascending. The
+/// k nearest so far are kept in order (k is small) and bound the others' sums; only they take
+/// a square root.
 fn sorted_distances(
     rows: &Array2<f64>,
     row: ArrayView1<f64>,
     skip: Option<usize>,
     k: usize,
 ) -> Vec<f64> {
-    let mut d: Vec<f64> = rows
-        .rows()
-        .into_iter()
-        .enumerate()
-        .filter(|(i, _)| Some(*i) != skip)
-        .map(|(_, r)| squared_euclidean(r, row))
-        .collect();
-    if k < d.len() {
-        d.select_nth_unstable_by(k, f64::total_cmp);
-        d.truncate(k);
+    let mut nearest: Vec<f64> = Vec::with_capacity(k + 1);
+    if k == 0 {
+        return nearest;
     }
-    d.sort_by(f64::total_cmp);
-    d.iter_mut().for_each(|squared| *squared = squared.sqrt());
-    d
+    for (i, stored) in rows.rows().into_iter().enumerate() {
+        if Some(i) == skip {
+            continue;
+        }
+        let bound = if nearest.len() == k {
+            nearest[k - 1]
+        } else {
+            f64::INFINITY
+        };
+        if let Some(squared) = squared_euclidean_within(stored, row, bound) {
+            let at = nearest.partition_point(|kept| kept.total_cmp(&squared).is_le());
+            if at < k {
+                nearest.insert(at, squared);
+                nearest.truncate(k);
+            }
+        }
+    }
+    nearest.iter_mut().for_each(|squared| *squared = squared.sqrt());
+    nearest
 }
 
 fn mean_of_first(distances: &[f64], k: usize) -> f64 {
@@ -173,6 +198,27 @@ mod tests {
             let both = ndarray::stack![Axis(1), a, b];
             let strided = squared_euclidean(both.column(0), both.column(1));
             assert!((strided - plain).abs() <= 1e-12 * plain.max(1.0));
+        }
+    }
+
+    #[test]
+    fn the_bounded_scan_finds_exactly_the_distances_of_a_full_sort() {
+        let mut rng = StdRng::seed_from_u64(5);
+        for columns in [1, 3, 8, 59] {
+            let rows = Array2::from_shape_fn((300, columns), |_| rng.random_range(-2.0..2.0));
+            let row: Array1<f64> = Array1::from_shape_fn(columns, |_| rng.random_range(-2.0..2.0));
+            for (k, skip) in [(0, None), (1, None), (5, Some(7)), (300, None), (400, Some(0))] {
+                let mut all: Vec<f64> = rows
+                    .rows()
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| Some(*i) != skip)
+                    .map(|(_, r)| squared_euclidean(r, row.view()).sqrt())
+                    .collect();
+                all.sort_by(f64::total_cmp);
+                all.truncate(k);
+                assert_eq!(sorted_distances(&rows, row.view(), skip, k), all, "{columns} {k}");
+            }
         }
     }
 
