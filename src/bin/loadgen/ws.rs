@@ -39,10 +39,14 @@ const STALL: Duration = Duration::from_secs(5);
 /// kilobytes.
 const READ_BUFFER_BYTES: usize = 8 * 1024;
 
-/// Opens a WebSocket with the generator's settings.
+/// Opens a WebSocket with the generator's settings. Nagle's algorithm is off, as in browsers
+/// (Chromium sets `TCP_NODELAY` on every socket): with it on, a frame sent while an earlier
+/// write (an automatic pong, say) waited for the server's delayed ACK was held back up to
+/// 40 ms, which the run counted as the server's latency.
 async fn connect(url: String) -> anyhow::Result<Socket> {
     let config = WebSocketConfig::default().read_buffer_size(READ_BUFFER_BYTES);
-    let (socket, _) = connect_async_with_config(url, Some(config), false)
+    let disable_nagle = true;
+    let (socket, _) = connect_async_with_config(url, Some(config), disable_nagle)
         .await
         .context("WebSocket upgrade")?;
     Ok(socket)
