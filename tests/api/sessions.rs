@@ -31,6 +31,7 @@ on_both_databases!(
     an_impostor_is_challenged_and_cut_off_unless_a_step_up_is_passed,
     a_deny_ends_the_session_at_once,
     tickets_are_single_use_short_lived_and_bound_to_allowed_origins_and_unlocked_accounts,
+    progress_of_many_sessions_is_recorded_together_but_never_revives_an_ended_one,
 );
 
 /// The origin the test "browser" page runs on.
@@ -386,4 +387,59 @@ async fn tickets_are_single_use_short_lived_and_bound_to_allowed_origins_and_unl
 
     let (status, _) = open_session(&app, &token, &json!({ "text_id": "no spaces" })).await;
     assert_eq!(status, 422);
+}
+
+/// The session writer records every session's progress of a batch in a few statements (one
+/// per 500 sessions): each row gets its own values, and an ended session stays ended.
+async fn progress_of_many_sessions_is_recorded_together_but_never_revives_an_ended_one(
+    backend: Backend,
+) {
+    use behavioral_auth::store::live_sessions::{self as store, NewLiveSession, Progress};
+    let Some(app) = spawn_app_with(backend, live_settings).await else {
+        return;
+    };
+    let user_id = app.registered_user("typist").await;
+    let ids: Vec<Uuid> = (0..501).map(|_| Uuid::new_v4()).collect();
+    for (i, id) in ids.iter().enumerate() {
+        let new = NewLiveSession {
+            id: *id,
+            user_id,
+            profile_key: "keystroke/desktop/free",
+            ticket_hash: &format!("hash-{i}"),
+            ticket_expires_at: Utc::now(),
+            opened_by_jti: "jti",
+        };
+        store::insert(&app.db, new).await.unwrap();
+    }
+    let ended = ids[7];
+    store::end(&app.db, ended, "client_closed", Some(0.5), Utc::now())
+        .await
+        .unwrap();
+    let at = Utc::now();
+    let progress: Vec<Progress> = ids
+        .iter()
+        .enumerate()
+        .map(|(i, id)| Progress {
+            id: *id,
+            status: if i % 2 == 0 { "active" } else { "challenged" },
+            last_score: (i % 3 != 0).then_some(i as f64 / 1000.0),
+            at: at + chrono::Duration::milliseconds(i as i64),
+        })
+        .collect();
+
+    store::record_progress(&app.db, &progress).await.unwrap();
+
+    for (i, id) in ids.iter().enumerate() {
+        let row = store::find(&app.db, *id).await.unwrap().unwrap();
+        if *id == ended {
+            assert_eq!(row.status, "ended");
+            assert_eq!(row.last_score, Some(0.5));
+            assert_eq!(row.last_seen_at, None);
+            continue;
+        }
+        assert_eq!(row.status, progress[i].status, "session {i}");
+        assert_eq!(row.last_score, progress[i].last_score, "session {i}");
+        let seen = row.last_seen_at.expect("last seen recorded");
+        assert_eq!(seen.timestamp_millis(), progress[i].at.timestamp_millis(), "session {i}");
+    }
 }

@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 use uuid::Uuid;
 
 use crate::store;
+use crate::store::live_sessions::Progress;
 
 /// Most queued writes applied in one transaction.
 const MAX_BATCH_WRITES: usize = 2000;
@@ -87,10 +88,17 @@ async fn apply(db: &DatabaseConnection, writes: &[SessionWrite]) -> Result<(), D
             } => scores.push((session_id, score, decision, at)),
         }
     }
+    let progress: Vec<Progress> = progress
+        .into_iter()
+        .map(|(id, (status, last_score, at))| Progress {
+            id,
+            status,
+            last_score,
+            at,
+        })
+        .collect();
     let txn = crate::store::begin_write(db).await?;
-    for (id, (status, last_score, at)) in progress {
-        store::live_sessions::record_progress(&txn, id, status, last_score, at).await?;
-    }
+    store::live_sessions::record_progress(&txn, &progress).await?;
     store::session_scores::insert_many(&txn, scores).await?;
     txn.commit().await
 }
