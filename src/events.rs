@@ -16,15 +16,27 @@ use utoipa::ToSchema;
 
 mod decode;
 
+/// A `KeyboardEvent.code`. Codes up to 24 bytes (all real ones) are kept inline, so decoding,
+/// copying a live window and pairing keys allocate nothing per key event.
+pub type KeyCode = compact_str::CompactString;
+
 /// One raw input event. Times `t` are milliseconds on one monotonic clock per sample.
 /// Decoded in one pass by [`decode`] (same wire format as the serde attributes say).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
 pub enum RawEvent {
     /// A key went down; `code` is `KeyboardEvent.code` (layout independent, e.g. `KeyT`).
-    KeyDown { code: String, t: f64 },
+    KeyDown {
+        #[schema(value_type = String)]
+        code: KeyCode,
+        t: f64,
+    },
     /// A key went up.
-    KeyUp { code: String, t: f64 },
+    KeyUp {
+        #[schema(value_type = String)]
+        code: KeyCode,
+        t: f64,
+    },
     /// A finger touched the screen; `id` is `Touch.identifier`.
     TouchStart {
         id: u32,
@@ -288,7 +300,7 @@ impl Sample {
                     _ => {
                         return Err(SampleError::KeyUpWithoutKeyDown {
                             index,
-                            code: code.clone(),
+                            code: code.to_string(),
                         });
                     }
                 },

@@ -192,7 +192,7 @@ mod tests {
     fn mean_absolute_difference(a: &[f64], b: &[f64]) -> f64 {
         a.iter().zip(b).map(|(x, y)| (x - y).abs()).sum::<f64>() / a.len().max(1) as f64
     }
-    use crate::events::{DeviceClass, RawEvent};
+    use crate::events::{DeviceClass, KeyCode, RawEvent};
 
     /// Keys typed one after another (every hold is shorter than the next gap).
     fn typed(holds: &[f64], gaps: &[f64]) -> Sample {
@@ -202,7 +202,7 @@ mod tests {
             if index > 0 {
                 t += gaps[index - 1];
             }
-            let code = format!("Key{}", (b'A' + index as u8) as char);
+            let code = KeyCode::from(format!("Key{}", (b'A' + index as u8) as char));
             events.push(RawEvent::KeyDown {
                 code: code.clone(),
                 t,

@@ -6,7 +6,8 @@ use uuid::Uuid;
 use crate::configuration::BiometricSettings;
 use crate::error::ApiError;
 use crate::events::{Modality, Sample, SampleLimits};
-use crate::features::quality::{QualityPolicy, QualityReport, keystroke_quality};
+use crate::features::keystrokes::pair_keys;
+use crate::features::quality::{QualityPolicy, QualityReport, paired_quality};
 use crate::features::{fixed_text, free_text, motion, touch};
 
 use super::check_text_id;
@@ -36,6 +37,8 @@ pub fn extract(
         .map_err(|error| ApiError::InvalidSample(error.to_string()))?;
     let invalid = |error: crate::features::FeatureError| ApiError::InvalidSample(error.to_string());
 
+    // Keys are paired once, for the free-text features and for the quality alike.
+    let paired = (sample.modality == Modality::Keystroke).then(|| pair_keys(&sample.events));
     let (rows, sequence_hash) = match (sample.modality, sample.text_id.as_deref()) {
         (Modality::Keystroke, Some(_)) => {
             let features = fixed_text::extract(
@@ -46,7 +49,11 @@ pub fn extract(
             .map_err(invalid)?;
             (vec![features.timings_s], Some(features.sequence_hash))
         }
-        (Modality::Keystroke, None) => (vec![free_text::extract(sample).map_err(invalid)?], None),
+        (Modality::Keystroke, None) => {
+            let keystrokes = paired.as_ref().map_or(&[][..], |p| &p.keystrokes);
+            let features = free_text::from_keystrokes(keystrokes).map_err(invalid)?;
+            (vec![features], None)
+        }
         (Modality::Touch, _) => (touch::extract_strokes(sample).map_err(invalid)?, None),
         (Modality::Motion, _) => (vec![motion::extract_window(sample).map_err(invalid)?], None),
     };
@@ -55,11 +62,9 @@ pub fn extract(
             "the sample's timings produce non-finite features".into(),
         ));
     }
-    let quality = match sample.modality {
-        Modality::Keystroke => {
-            keystroke_quality(sample, sample.typed_chars, &QualityPolicy::default())
-        }
-        Modality::Touch | Modality::Motion => QualityReport {
+    let quality = match &paired {
+        Some(paired) => paired_quality(paired, sample.typed_chars, &QualityPolicy::default()),
+        None => QualityReport {
             score: 1.0,
             issues: Vec::new(),
         },

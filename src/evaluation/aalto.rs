@@ -11,7 +11,7 @@ use super::report::{
     ProtocolResult, SubjectResult, average_runs, score_rows, subject_result, summarise,
 };
 use super::{EvaluationError, data_dir, parallel_map};
-use crate::events::{DeviceClass, Modality, RawEvent, Sample, SampleLimits};
+use crate::events::{DeviceClass, KeyCode, Modality, RawEvent, Sample, SampleLimits};
 use crate::features::free_text;
 use crate::scoring::config::ModelConfig;
 use crate::scoring::model::{ScoreBreakdown, UserModel};
@@ -94,6 +94,7 @@ pub fn load_samples(path: &Path) -> Result<Vec<Sample>, EvaluationError> {
                     continue;
                 }
                 released_at.insert(code.clone(), release);
+                let code = KeyCode::from(code);
                 events.push(RawEvent::KeyDown {
                     code: code.clone(),
                     t: press - start,

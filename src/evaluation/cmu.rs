@@ -80,11 +80,11 @@ pub fn to_sample(row: &CmuRow) -> Sample {
     for (i, code) in CMU_CODES.iter().enumerate() {
         let hold_s = row.timings_s.get(3 * i).copied().unwrap_or(0.0);
         events.push(RawEvent::KeyDown {
-            code: code.to_string(),
+            code: (*code).into(),
             t: down_ms,
         });
         events.push(RawEvent::KeyUp {
-            code: code.to_string(),
+            code: (*code).into(),
             t: down_ms + hold_s * 1000.0,
         });
         down_ms += row.timings_s.get(3 * i + 1).copied().unwrap_or(0.0) * 1000.0;

@@ -11,7 +11,7 @@
 
 use super::EvaluationError;
 use super::cmu_protocols::SubjectSplits;
-use crate::events::{DeviceClass, Modality, RawEvent, Sample, SampleLimits};
+use crate::events::{DeviceClass, KeyCode, Modality, RawEvent, Sample, SampleLimits};
 use crate::features::fixed_text;
 use ndarray::Array2;
 use std::collections::HashMap;
@@ -33,7 +33,7 @@ pub fn to_sample(row: &[f64]) -> Sample {
     let mut events = Vec::with_capacity(2 * KEYS);
     let mut down_ms = 0.0;
     for i in 0..KEYS {
-        let code = format!("Digit{i}");
+        let code = KeyCode::from(format!("Digit{i}"));
         let hold = row.get(i).copied().unwrap_or(0.0);
         events.push(RawEvent::KeyDown {
             code: code.clone(),

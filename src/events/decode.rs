@@ -29,7 +29,7 @@ enum Kind {
 #[serde(deny_unknown_fields)]
 struct WireEvent {
     kind: Kind,
-    code: Option<String>,
+    code: Option<super::KeyCode>,
     t: Option<f64>,
     id: Option<u32>,
     x: Option<f64>,

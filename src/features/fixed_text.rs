@@ -37,7 +37,7 @@ pub fn extract(
     let paired = pair_keys(&sample.events);
     if let Some((code, down_ms)) = paired.unreleased.first() {
         return Err(FeatureError::UnreleasedKey {
-            code: code.clone(),
+            code: code.to_string(),
             down_ms: *down_ms,
         });
     }
@@ -109,11 +109,11 @@ mod tests {
         let mut down = start_ms;
         for (i, (hold, gap)) in presses.iter().enumerate() {
             events.push(RawEvent::KeyDown {
-                code: format!("Key{i}"),
+                code: format!("Key{i}").into(),
                 t: down,
             });
             events.push(RawEvent::KeyUp {
-                code: format!("Key{i}"),
+                code: format!("Key{i}").into(),
                 t: down + hold,
             });
             down += gap;

@@ -224,16 +224,16 @@ pub fn from_keystrokes(keys: &[Keystroke]) -> Result<Vec<f64>, FeatureError> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::{DeviceClass, RawEvent};
+    use crate::events::{DeviceClass, KeyCode, RawEvent};
     use proptest::prelude::*;
 
     fn sentence(text: &str, hold_ms: f64, gap_ms: f64, start_ms: f64) -> Sample {
         let mut events = Vec::new();
         for (i, c) in text.chars().enumerate() {
             let code = if c == ' ' {
-                "Space".to_string()
+                KeyCode::from("Space")
             } else {
-                format!("Key{}", c.to_ascii_uppercase())
+                format!("Key{}", c.to_ascii_uppercase()).into()
             };
             let t = start_ms + i as f64 * gap_ms;
             events.push(RawEvent::KeyDown {

@@ -5,14 +5,14 @@
 //! of a key already held are browser auto-repeat and are ignored. Keystrokes come out ordered
 //! by key_down time, which is the order the text was typed in.
 
-use crate::events::RawEvent;
+use crate::events::{KeyCode, RawEvent};
 use foldhash::fast::RandomState;
 use std::collections::HashMap;
 
 /// One complete key press. Times in milliseconds, as recorded.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Keystroke {
-    pub code: String,
+    pub code: KeyCode,
     pub down_ms: f64,
     pub up_ms: f64,
 }
@@ -22,7 +22,7 @@ pub struct Keystroke {
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct PairedKeys {
     pub keystrokes: Vec<Keystroke>,
-    pub unreleased: Vec<(String, f64)>,
+    pub unreleased: Vec<(KeyCode, f64)>,
 }
 
 /// Pairs the key events of a sample; non-key events are ignored and an up with no open down
@@ -32,7 +32,7 @@ pub fn pair_keys(events: &[RawEvent]) -> PairedKeys {
     // with foldhash (seeded per process): SipHash was a visible share of scoring a window, and
     // a sample may hold thousands of distinct codes, so a linear list is no option.
     let mut open: HashMap<&str, usize, RandomState> = HashMap::default();
-    let mut opened: Vec<(String, f64, Option<f64>)> = Vec::new();
+    let mut opened: Vec<(KeyCode, f64, Option<f64>)> = Vec::new();
     for event in events {
         match event {
             RawEvent::KeyDown { code, t } if !open.contains_key(code.as_str()) => {
@@ -104,6 +104,6 @@ mod tests {
             .map(|k| (k.code.as_str(), k.down_ms, k.up_ms))
             .collect();
         assert_eq!(summary, vec![("KeyA", 0.0, 80.0), ("KeyB", 50.0, 120.0)]);
-        assert_eq!(paired.unreleased, vec![("KeyC".to_string(), 130.0)]);
+        assert_eq!(paired.unreleased, vec![(KeyCode::from("KeyC"), 130.0)]);
     }
 }

@@ -140,8 +140,8 @@ mod tests {
             let mut events = Vec::new();
             let mut t = 0.0;
             for (i, gap) in gaps.iter().enumerate() {
-                events.push(RawEvent::KeyDown { code: format!("Key{i}"), t });
-                events.push(RawEvent::KeyUp { code: format!("Key{i}"), t: t + gap / 2.0 });
+                events.push(RawEvent::KeyDown { code: format!("Key{i}").into(), t });
+                events.push(RawEvent::KeyUp { code: format!("Key{i}").into(), t: t + gap / 2.0 });
                 t += gap;
             }
             let sample = |events: Vec<RawEvent>| Sample { modality: Modality::Keystroke, device: DeviceClass::Desktop, text_id: None, typed_chars: None, events, typingdna_pattern: None };

@@ -5,7 +5,7 @@
 //! instantaneous timing), or too regular to come from a hand (a script replaying events).
 //! Each finding multiplies the score by its penalty, so several findings compound.
 
-use super::keystrokes::pair_keys;
+use super::keystrokes::{PairedKeys, pair_keys};
 use super::stats::{mean, std_dev};
 use crate::events::Sample;
 use serde::{Deserialize, Serialize};
@@ -87,7 +87,16 @@ pub fn keystroke_quality(
     typed_chars: Option<usize>,
     policy: &QualityPolicy,
 ) -> QualityReport {
-    let paired = pair_keys(&sample.events);
+    paired_quality(&pair_keys(&sample.events), typed_chars, policy)
+}
+
+/// [`keystroke_quality`] of keys already paired (extraction pairs a sample's keys once for
+/// its features and its quality: pairing was a visible share of scoring a live window).
+pub fn paired_quality(
+    paired: &PairedKeys,
+    typed_chars: Option<usize>,
+    policy: &QualityPolicy,
+) -> QualityReport {
     let keys = &paired.keystrokes;
     let mut issues = Vec::new();
     if keys.len() < policy.min_keys {
@@ -159,11 +168,11 @@ mod tests {
         let mut t = 0.0;
         for (i, (hold, gap)) in timings.iter().enumerate() {
             events.push(RawEvent::KeyDown {
-                code: format!("K{i}"),
+                code: format!("K{i}").into(),
                 t,
             });
             events.push(RawEvent::KeyUp {
-                code: format!("K{i}"),
+                code: format!("K{i}").into(),
                 t: t + hold,
             });
             t += gap;

@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use behavioral_auth::evaluation::cmu::{CmuRow, to_sample};
-use behavioral_auth::events::{RawEvent, Sample};
+use behavioral_auth::events::{KeyCode, RawEvent, Sample};
 
 /// The fixed text's id in the benchmark's profiles.
 pub const FIXED_TEXT_ID: &str = "cmu";
@@ -100,7 +100,7 @@ fn shifted(event: RawEvent, by_ms: f64) -> RawEvent {
 #[derive(Debug, Clone)]
 pub struct TypingStream {
     /// (`key_down`?, code, time in ms from the start of the cycle).
-    events: Vec<(bool, String, f64)>,
+    events: Vec<(bool, KeyCode, f64)>,
     /// Length of one cycle in ms (the next cycle starts after it).
     cycle_ms: f64,
 }
@@ -108,7 +108,7 @@ pub struct TypingStream {
 impl TypingStream {
     pub fn new(rows: &[&CmuRow]) -> TypingStream {
         let sample = free_text_sample(rows);
-        let events: Vec<(bool, String, f64)> = sample
+        let events: Vec<(bool, KeyCode, f64)> = sample
             .events
             .iter()
             .filter_map(|event| match event {
