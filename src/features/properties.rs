@@ -50,8 +50,14 @@ pub(crate) fn any_event() -> impl Strategy<Value = RawEvent> {
         )
     };
     prop_oneof![
-        (any_code(), any_number()).prop_map(|(code, t)| RawEvent::KeyDown { code: code.into(), t }),
-        (any_code(), any_number()).prop_map(|(code, t)| RawEvent::KeyUp { code: code.into(), t }),
+        (any_code(), any_number()).prop_map(|(code, t)| RawEvent::KeyDown {
+            code: code.into(),
+            t
+        }),
+        (any_code(), any_number()).prop_map(|(code, t)| RawEvent::KeyUp {
+            code: code.into(),
+            t
+        }),
         touch().prop_map(|(id, x, y, pressure, size, t)| RawEvent::TouchStart {
             id,
             x,

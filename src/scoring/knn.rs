@@ -100,7 +100,9 @@ fn sorted_distances(
             }
         }
     }
-    nearest.iter_mut().for_each(|squared| *squared = squared.sqrt());
+    nearest
+        .iter_mut()
+        .for_each(|squared| *squared = squared.sqrt());
     nearest
 }
 
@@ -207,7 +209,13 @@ mod tests {
         for columns in [1, 3, 8, 59] {
             let rows = Array2::from_shape_fn((300, columns), |_| rng.random_range(-2.0..2.0));
             let row: Array1<f64> = Array1::from_shape_fn(columns, |_| rng.random_range(-2.0..2.0));
-            for (k, skip) in [(0, None), (1, None), (5, Some(7)), (300, None), (400, Some(0))] {
+            for (k, skip) in [
+                (0, None),
+                (1, None),
+                (5, Some(7)),
+                (300, None),
+                (400, Some(0)),
+            ] {
                 let mut all: Vec<f64> = rows
                     .rows()
                     .into_iter()
@@ -217,7 +225,11 @@ mod tests {
                     .collect();
                 all.sort_by(f64::total_cmp);
                 all.truncate(k);
-                assert_eq!(sorted_distances(&rows, row.view(), skip, k), all, "{columns} {k}");
+                assert_eq!(
+                    sorted_distances(&rows, row.view(), skip, k),
+                    all,
+                    "{columns} {k}"
+                );
             }
         }
     }

@@ -102,8 +102,11 @@ pub async fn record_progress<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     use live_sessions::Column;
     for chunk in sessions.chunks(PROGRESS_PER_STATEMENT) {
-        let (mut status, mut last_score, mut last_seen) =
-            (CaseStatement::new(), CaseStatement::new(), CaseStatement::new());
+        let (mut status, mut last_score, mut last_seen) = (
+            CaseStatement::new(),
+            CaseStatement::new(),
+            CaseStatement::new(),
+        );
         for session in chunk {
             let this = || Column::Id.eq(session.id);
             status = status.case(this(), Expr::value(session.status));
@@ -111,7 +114,10 @@ pub async fn record_progress<C: ConnectionTrait>(
             last_seen = last_seen.case(this(), Expr::value(Some(session.at)));
         }
         live_sessions::Entity::update_many()
-            .col_expr(Column::Status, status.finally(Expr::col(Column::Status)).into())
+            .col_expr(
+                Column::Status,
+                status.finally(Expr::col(Column::Status)).into(),
+            )
             .col_expr(
                 Column::LastScore,
                 last_score.finally(Expr::col(Column::LastScore)).into(),

@@ -440,6 +440,10 @@ async fn progress_of_many_sessions_is_recorded_together_but_never_revives_an_end
         assert_eq!(row.status, progress[i].status, "session {i}");
         assert_eq!(row.last_score, progress[i].last_score, "session {i}");
         let seen = row.last_seen_at.expect("last seen recorded");
-        assert_eq!(seen.timestamp_millis(), progress[i].at.timestamp_millis(), "session {i}");
+        assert_eq!(
+            seen.timestamp_millis(),
+            progress[i].at.timestamp_millis(),
+            "session {i}"
+        );
     }
 }
