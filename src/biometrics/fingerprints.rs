@@ -10,7 +10,6 @@
 //!   database, a copy is caught once the other process's entry is refreshed: after at most
 //!   `replay_refresh_ms` plus the writer's batch delay.
 
-use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -40,13 +39,21 @@ const PURGE_EVERY: Duration = Duration::from_secs(60);
 /// Timing vectors of one length, indexed by their total so a replay check compares only the
 /// few whose total is close: a mean difference of at most `tolerance` per timing implies
 /// totals within `length × tolerance` (|Σa − Σb| ≤ Σ|a − b|). The oldest leave first.
+///
+/// Flat, because the check runs on every keystroke sample a profile receives: the vectors lie
+/// one after another in one buffer (a ring of slots, the oldest overwritten first) and the
+/// index is a sorted list of (total, slot), so a check walks two arrays instead of a tree of
+/// separately allocated vectors.
 #[derive(Default)]
 pub struct FingerprintSet {
-    /// (total in microseconds, arrival number) → timings.
-    by_total: BTreeMap<(i64, u64), Vec<f64>>,
-    /// Keys of `by_total`, oldest at the front.
-    arrival: VecDeque<(i64, u64)>,
-    next_arrival: u64,
+    /// The timings of every slot, `width` values each; slot `i` at `i * width`.
+    values: Vec<f64>,
+    /// Values per vector: the length of the first one inserted.
+    width: usize,
+    /// (total in microseconds, slot), ascending.
+    by_total: Vec<(i64, u32)>,
+    /// The slot the next vector goes to once every slot is used: the oldest.
+    oldest: usize,
 }
 
 impl FingerprintSet {
@@ -55,11 +62,16 @@ impl FingerprintSet {
     }
 
     pub fn len(&self) -> usize {
-        self.arrival.len()
+        self.by_total.len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.arrival.is_empty()
+        self.by_total.is_empty()
+    }
+
+    fn slot(&self, slot: u32) -> &[f64] {
+        let start = slot as usize * self.width;
+        &self.values[start..start + self.width]
     }
 
     /// Those whose total could be within `tolerance_ms` per timing of `timings`.
@@ -67,13 +79,24 @@ impl FingerprintSet {
         &'a self,
         timings: &[f64],
         tolerance_ms: f64,
-    ) -> impl Iterator<Item = &'a Vec<f64>> + 'a {
+    ) -> impl Iterator<Item = &'a [f64]> + 'a {
         let total = Self::total_key(timings);
         // One microsecond more on each side for the rounding of both totals.
         let reach = (timings.len() as f64 * tolerance_ms.max(0.0) * 1000.0).ceil() as i64 + 1;
-        self.by_total
-            .range((total - reach, 0)..=(total + reach, u64::MAX))
-            .map(|(_, timings)| timings)
+        let width = if timings.len() == self.width {
+            self.width
+        } else {
+            0
+        };
+        let from = self.by_total.partition_point(|&(t, _)| t < total - reach);
+        let to = self.by_total.partition_point(|&(t, _)| t <= total + reach);
+        // A vector of another length is never near (the set holds one length).
+        let span = if width == 0 {
+            &[][..]
+        } else {
+            &self.by_total[from..to.max(from)]
+        };
+        span.iter().map(move |&(_, slot)| self.slot(slot))
     }
 
     /// Whether `timings` is a copy (within `tolerance_ms` on average) of one in the set.
@@ -83,21 +106,41 @@ impl FingerprintSet {
 
     /// Whether exactly these timings are in the set.
     pub fn contains(&self, timings: &[f64]) -> bool {
-        self.near(timings, 0.0)
-            .any(|seen| seen.as_slice() == timings)
+        self.near(timings, 0.0).any(|seen| seen == timings)
     }
 
-    /// Adds `timings` as the newest, dropping the oldest beyond `capacity`.
+    /// Adds `timings` as the newest, dropping the oldest beyond `capacity`. The set holds
+    /// vectors of one length (its entries are keyed by key count); another length is ignored.
     pub fn insert(&mut self, timings: Vec<f64>, capacity: usize) {
-        let key = (Self::total_key(&timings), self.next_arrival);
-        self.next_arrival += 1;
-        self.by_total.insert(key, timings);
-        self.arrival.push_back(key);
-        while self.arrival.len() > capacity {
-            if let Some(oldest) = self.arrival.pop_front() {
-                self.by_total.remove(&oldest);
-            }
+        if self.values.is_empty() {
+            self.width = timings.len();
         }
+        if timings.is_empty() || timings.len() != self.width || capacity == 0 {
+            return;
+        }
+        let total = Self::total_key(&timings);
+        let slots = self.values.len() / self.width.max(1);
+        let slot = if slots < capacity {
+            self.values.extend_from_slice(&timings);
+            slots
+        } else {
+            // Every slot is used: the oldest gives way.
+            let slot = self.oldest % slots;
+            self.oldest = (slot + 1) % slots;
+            let start = slot * self.width;
+            let old_total = Self::total_key(&self.values[start..start + self.width]);
+            let from = self.by_total.partition_point(|&(t, _)| t < old_total);
+            if let Some(offset) = self.by_total[from..]
+                .iter()
+                .position(|&(_, s)| s as usize == slot)
+            {
+                self.by_total.remove(from + offset);
+            }
+            self.values[start..start + self.width].copy_from_slice(&timings);
+            slot
+        };
+        let at = self.by_total.partition_point(|&(t, _)| t <= total);
+        self.by_total.insert(at, (total, slot as u32));
     }
 }
 
@@ -254,9 +297,11 @@ mod tests {
 
     use super::*;
 
-    /// The index finds exactly what comparing with every stored vector finds.
+    /// The index finds exactly what comparing with every kept vector finds, also after the
+    /// oldest have given way to newer ones.
     #[test]
     fn the_total_index_agrees_with_a_full_scan() {
+        const CAPACITY: usize = 120;
         let mut rng = StdRng::seed_from_u64(7);
         let typed = |rng: &mut StdRng| -> Vec<f64> {
             (0..9).map(|_| rng.random_range(60.0..260.0)).collect()
@@ -265,12 +310,14 @@ mod tests {
         let mut all: Vec<Vec<f64>> = Vec::new();
         for _ in 0..300 {
             let timings = typed(&mut rng);
-            set.insert(timings.clone(), 1000);
+            set.insert(timings.clone(), CAPACITY);
             all.push(timings);
         }
-        for round in 0..2000 {
+        assert_eq!(set.len(), CAPACITY);
+        let kept = &all[all.len() - CAPACITY..];
+        for round in 0..4000 {
             let candidate = if round % 2 == 0 {
-                // A near copy of a stored one: within, at or past the tolerance.
+                // A near copy of one inserted (kept or gone): within, at or past the tolerance.
                 let original = &all[rng.random_range(0..all.len())];
                 let step = rng.random_range(0.0..3.0);
                 original
@@ -281,8 +328,11 @@ mod tests {
             } else {
                 typed(&mut rng)
             };
-            let brute = is_replay(&candidate, all.iter(), 2.0);
+            let brute = is_replay(&candidate, kept.iter().map(Vec::as_slice), 2.0);
             assert_eq!(set.is_replay(&candidate, 2.0), brute, "{candidate:?}");
+        }
+        for (index, timings) in all.iter().enumerate() {
+            assert_eq!(set.contains(timings), index >= all.len() - CAPACITY);
         }
     }
 
