@@ -4,6 +4,8 @@
 //! Revocation (logout) is checked by the caller against the store: this module is pure.
 
 use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
@@ -16,6 +18,11 @@ use crate::configuration::AuthSettings;
 const ALGORITHM: Algorithm = Algorithm::HS256;
 /// Clock skew tolerated on `exp` and `nbf`, in seconds.
 const LEEWAY_SECS: u64 = 5;
+/// Tokens whose signature and claims were checked, kept so a client's next request skips the
+/// decoding and the HMAC; `exp` is still checked on every use.
+const VERIFIED_CAPACITY: u64 = 20_000;
+/// How long a checked token is trusted without checking its signature again.
+const VERIFIED_TTL: Duration = Duration::from_secs(60);
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct Claims {
@@ -64,6 +71,8 @@ pub struct TokenService {
     issuer: String,
     audience: String,
     ttl_secs: u64,
+    /// Exactly these token strings passed [`TokenService::verify`] within `VERIFIED_TTL`.
+    verified: moka::sync::Cache<String, Arc<Claims>>,
 }
 
 impl TokenService {
@@ -91,6 +100,10 @@ impl TokenService {
             issuer: settings.issuer.clone(),
             audience: settings.audience.clone(),
             ttl_secs: settings.access_token_ttl_secs,
+            verified: moka::sync::Cache::builder()
+                .max_capacity(VERIFIED_CAPACITY)
+                .time_to_live(VERIFIED_TTL)
+                .build(),
         })
     }
 
@@ -117,8 +130,25 @@ impl TokenService {
         })
     }
 
-    /// Checks signature (by `kid`), algorithm, `exp`, `nbf`, `iss` and `aud`.
+    /// Checks signature (by `kid`), algorithm, `exp`, `nbf`, `iss` and `aud`. A token that
+    /// passed in the last minute is found by its exact text and only its `exp` is checked
+    /// again (the rest cannot change: the keys are fixed for the process's life).
     pub fn verify(&self, token: &str) -> Result<Claims, TokenError> {
+        if let Some(claims) = self.verified.get(token) {
+            let oldest_valid_exp = Utc::now().timestamp() - LEEWAY_SECS as i64;
+            if claims.exp < oldest_valid_exp {
+                self.verified.invalidate(token);
+                return Err(TokenError::Invalid("ExpiredSignature".to_owned()));
+            }
+            return Ok(Claims::clone(&claims));
+        }
+        let claims = self.decode(token)?;
+        self.verified
+            .insert(token.to_owned(), Arc::new(claims.clone()));
+        Ok(claims)
+    }
+
+    fn decode(&self, token: &str) -> Result<Claims, TokenError> {
         let header = jsonwebtoken::decode_header(token).map_err(|_| TokenError::BadHeader)?;
         if header.alg != ALGORITHM {
             return Err(TokenError::BadHeader);
@@ -186,5 +216,27 @@ mod tests {
         let forged = TokenService::new(&settings(&[("k1", "other-secret")], "k1")).unwrap();
         let token = forged.issue(Uuid::new_v4(), "admin").unwrap().token;
         assert!(matches!(ours.verify(&token), Err(TokenError::Invalid(_))));
+    }
+
+    #[test]
+    fn a_token_verified_once_is_refused_from_memory_once_it_expires() {
+        let service = TokenService::new(&settings(&[("k1", "secret-one")], "k1")).unwrap();
+        let issued = service.issue(Uuid::new_v4(), "user").unwrap();
+        assert_eq!(service.verify(&issued.token).unwrap(), issued.claims);
+        // Checked again from memory: the same claims.
+        assert_eq!(service.verify(&issued.token).unwrap(), issued.claims);
+
+        // The remembered token's time runs out (as it would an hour later).
+        let mut expired = issued.claims.clone();
+        expired.exp = Utc::now().timestamp() - LEEWAY_SECS as i64 - 1;
+        service
+            .verified
+            .insert(issued.token.clone(), Arc::new(expired));
+        assert!(matches!(
+            service.verify(&issued.token),
+            Err(TokenError::Invalid(_))
+        ));
+        // And it is forgotten: the next check decodes it again (its real `exp` is later).
+        assert!(service.verified.get(&issued.token).is_none());
     }
 }
