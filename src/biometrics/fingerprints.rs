@@ -286,7 +286,13 @@ async fn purge_regularly(db: DatabaseConnection, keep: u64) {
 }
 
 async fn write(db: &DatabaseConnection, rows: &[NewFingerprint]) {
-    if let Err(error) = store::keystroke_fingerprints::insert_many(db, rows).await {
+    // One transaction: a batch is several statements, and lands whole.
+    let written = async {
+        let txn = store::begin_write(db).await?;
+        store::keystroke_fingerprints::insert_many(&txn, rows).await?;
+        txn.commit().await
+    };
+    if let Err(error) = written.await {
         tracing::warn!(%error, "cannot keep keystroke fingerprints");
     }
 }

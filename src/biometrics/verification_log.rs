@@ -69,7 +69,13 @@ async fn write(db: &DatabaseConnection, rows: &[VerificationRow]) {
         context: row.context,
         created_at: row.created_at,
     });
-    if let Err(error) = store::biometric_verifications::record_many(db, rows).await {
+    // One transaction: a batch is several statements, and lands whole.
+    let written = async {
+        let txn = store::begin_write(db).await?;
+        store::biometric_verifications::record_many(&txn, rows).await?;
+        txn.commit().await
+    };
+    if let Err(error) = written.await {
         tracing::warn!(%error, "cannot keep verification results");
     }
 }

@@ -20,31 +20,29 @@ pub struct NewVerification<'a> {
     pub created_at: DateTime<Utc>,
 }
 
-/// Inserts the rows in one statement (nothing for none).
+/// Inserts the rows in statements of fixed sizes ([`super::insert_statement_sizes`]): run it in
+/// a transaction for the batch to land whole.
 pub async fn record_many<'a, C: ConnectionTrait>(
     db: &C,
-    verifications: impl IntoIterator<Item = NewVerification<'a>>,
+    verifications: impl ExactSizeIterator<Item = NewVerification<'a>>,
 ) -> Result<(), DbErr> {
-    let rows: Vec<biometric_verifications::ActiveModel> = verifications
-        .into_iter()
-        .map(|verification| biometric_verifications::ActiveModel {
-            id: NotSet,
-            user_id: Set(verification.user_id),
-            profile_key: Set(verification.profile_key.to_owned()),
-            sample_id: Set(verification.sample_id),
-            score: Set(verification.score),
-            decision: Set(verification.decision.to_owned()),
-            model_version: Set(verification.model_version),
-            context: Set(verification.context.to_owned()),
-            created_at: Set(verification.created_at),
-        })
-        .collect();
-    if rows.is_empty() {
-        return Ok(());
+    let count = verifications.len();
+    let mut rows = verifications.map(|verification| biometric_verifications::ActiveModel {
+        id: NotSet,
+        user_id: Set(verification.user_id),
+        profile_key: Set(verification.profile_key.to_owned()),
+        sample_id: Set(verification.sample_id),
+        score: Set(verification.score),
+        decision: Set(verification.decision.to_owned()),
+        model_version: Set(verification.model_version),
+        context: Set(verification.context.to_owned()),
+        created_at: Set(verification.created_at),
+    });
+    for size in super::insert_statement_sizes(count) {
+        biometric_verifications::Entity::insert_many(rows.by_ref().take(size))
+            .exec_without_returning(db)
+            .await?;
     }
-    biometric_verifications::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await?;
     Ok(())
 }
 

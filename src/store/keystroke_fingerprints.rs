@@ -18,11 +18,13 @@ pub struct NewFingerprint {
     pub seen_at: DateTime<Utc>,
 }
 
+/// Inserts the rows in statements of fixed sizes ([`super::insert_statement_sizes`]): run it in
+/// a transaction for the batch to land whole.
 pub async fn insert_many<C: ConnectionTrait>(
     db: &C,
     fingerprints: &[NewFingerprint],
 ) -> Result<(), DbErr> {
-    let rows: Vec<keystroke_fingerprints::ActiveModel> = fingerprints
+    let mut rows = fingerprints
         .iter()
         .map(|fingerprint| keystroke_fingerprints::ActiveModel {
             id: NotSet,
@@ -32,14 +34,12 @@ pub async fn insert_many<C: ConnectionTrait>(
             timings: Set(serde_json::to_string(&fingerprint.timings)
                 .expect("a list of finite numbers serialises")),
             seen_at: Set(fingerprint.seen_at),
-        })
-        .collect();
-    if rows.is_empty() {
-        return Ok(());
+        });
+    for size in super::insert_statement_sizes(fingerprints.len()) {
+        keystroke_fingerprints::Entity::insert_many(rows.by_ref().take(size))
+            .exec_without_returning(db)
+            .await?;
     }
-    keystroke_fingerprints::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await?;
     Ok(())
 }
 

@@ -11,15 +11,14 @@ use uuid::Uuid;
 
 pub use entity::session_scores::Model as SessionScore;
 
-/// Inserts (session, score, decision, scored at) rows in one statement (nothing for none).
+/// Inserts (session, score, decision, scored at) rows in statements of fixed sizes
+/// ([`super::insert_statement_sizes`]): run it in a transaction for the batch to land whole.
 pub async fn insert_many<C: ConnectionTrait>(
     db: &C,
     scores: Vec<(Uuid, f64, &str, DateTime<Utc>)>,
 ) -> Result<(), DbErr> {
-    if scores.is_empty() {
-        return Ok(());
-    }
-    let rows = scores
+    let count = scores.len();
+    let mut rows = scores
         .into_iter()
         .map(
             |(session_id, score, decision, scored_at)| session_scores::ActiveModel {
@@ -30,9 +29,11 @@ pub async fn insert_many<C: ConnectionTrait>(
                 scored_at: Set(scored_at),
             },
         );
-    session_scores::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await?;
+    for size in super::insert_statement_sizes(count) {
+        session_scores::Entity::insert_many(rows.by_ref().take(size))
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(())
 }
 
