@@ -352,10 +352,20 @@ pub fn key_sequence_hash<'a>(
         mac.update(&(code.len() as u64).to_be_bytes());
         mac.update(code.as_bytes());
     }
-    mac.finalize()
-        .into_bytes()
+    lowercase_hex(&mac.finalize().into_bytes())
+}
+
+/// Lowercase hex of `bytes`, one allocation (this runs on every verified sample).
+fn lowercase_hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    bytes
         .iter()
-        .map(|b| format!("{b:02x}"))
+        .flat_map(|byte| {
+            [
+                char::from(DIGITS[usize::from(byte >> 4)]),
+                char::from(DIGITS[usize::from(byte & 0x0f)]),
+            ]
+        })
         .collect()
 }
 
@@ -489,5 +499,17 @@ mod tests {
         assert_ne!(h, key_sequence_hash(b"k2", "alice", ["KeyA", "KeyB"]));
         assert_ne!(h, key_sequence_hash(b"k", "bob", ["KeyA", "KeyB"]));
         assert_ne!(h, key_sequence_hash(b"k", "alice", ["KeyAKeyB"]));
+    }
+
+    /// Stored profiles carry these hashes: the construction and its spelling must not change.
+    #[test]
+    fn sequence_hash_is_the_length_prefixed_hmac_in_lowercase_hex() {
+        // Python: hmac.new(b"k", pack(">Q", 5) + b"alice" + pack(">Q", 4) + b"KeyA"
+        //                  + pack(">Q", 4) + b"KeyB", sha256).hexdigest()
+        assert_eq!(
+            key_sequence_hash(b"k", "alice", ["KeyA", "KeyB"]),
+            "ecaa4a44b827181aa244e6cd56de000bd2e86a9c0932d72c36aa04f167000b29"
+        );
+        assert_eq!(lowercase_hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
     }
 }
