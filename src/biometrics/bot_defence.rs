@@ -20,8 +20,8 @@ use uuid::Uuid;
 
 use crate::alerts::{self, AlertEvent};
 use crate::error::ApiError;
-use crate::events::{Modality, Sample};
-use crate::features::keystrokes::pair_keys;
+use crate::events::Sample;
+use crate::features::keystrokes::{Keystroke, pair_keys};
 use crate::features::quality::{QualityIssue, QualityReport};
 use crate::state::AppState;
 use crate::store;
@@ -32,7 +32,11 @@ const MIN_TIMINGS: usize = 7;
 
 /// Hold and down-down times of the sample's keystrokes in typing order: `hold₀, dd₁, hold₁, …`.
 pub fn timing_vector(sample: &Sample) -> Vec<f64> {
-    let keystrokes = pair_keys(&sample.events).keystrokes;
+    replay_timings(&pair_keys(&sample.events).keystrokes)
+}
+
+/// [`timing_vector`] of keys already paired, ordered by key-down.
+pub fn replay_timings(keystrokes: &[Keystroke]) -> Vec<f64> {
     let mut timings = Vec::with_capacity(keystrokes.len() * 2);
     for (index, key) in keystrokes.iter().enumerate() {
         if index > 0 {
@@ -71,20 +75,21 @@ fn within_total(a: &[f64], b: &[f64], budget: f64) -> bool {
 
 /// Refuses a keystroke sample this profile has already seen (422 `replayed_sample`, and a
 /// `replay_refused` security event); otherwise remembers it (in memory at once, in the
-/// database with the next batch: [`super::fingerprints`]). `context` names the caller
-/// (`enroll`, `verify`, `login`, `step_up`) in the event.
+/// database with the next batch: [`super::fingerprints`]). `keystrokes` are the sample's keys
+/// paired in key-down order (none for other modalities, which are not checked); `context`
+/// names the caller (`enroll`, `verify`, `login`, `step_up`) in the event.
 pub async fn refuse_replay(
     state: &Arc<AppState>,
     user_id: Uuid,
     profile_key: &str,
-    sample: &Sample,
+    keystrokes: &[Keystroke],
     context: &str,
 ) -> Result<(), ApiError> {
     let settings = &state.settings.biometrics;
-    if sample.modality != Modality::Keystroke || settings.replay_tolerance_ms < 0.0 {
+    if settings.replay_tolerance_ms < 0.0 {
         return Ok(());
     }
-    let timings = timing_vector(sample);
+    let timings = replay_timings(keystrokes);
     if timings.len() < MIN_TIMINGS || timings.iter().any(|t| !t.is_finite()) {
         return Ok(());
     }
@@ -187,6 +192,7 @@ async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::events::Modality;
 
     /// Mean absolute difference of two timing vectors of one length, in milliseconds.
     fn mean_absolute_difference(a: &[f64], b: &[f64]) -> f64 {

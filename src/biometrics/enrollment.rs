@@ -117,7 +117,7 @@ pub async fn enroll(
         )));
     }
     check_enrolled_sequence(state, user_id, &key, &extracted).await?;
-    bot_defence::refuse_replay(state, user_id, &key, sample, "enroll").await?;
+    bot_defence::refuse_replay(state, user_id, &key, &extracted.keystrokes, "enroll").await?;
 
     let stored = store_genuine(state, user_id, &key, sample, &extracted, "enrollment").await?;
     crate::typingdna::save(state, user_id, sample.typingdna_pattern.as_deref()).await;

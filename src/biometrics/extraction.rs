@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::configuration::BiometricSettings;
 use crate::error::ApiError;
 use crate::events::{Modality, Sample, SampleLimits};
-use crate::features::keystrokes::pair_keys;
+use crate::features::keystrokes::{Keystroke, pair_keys};
 use crate::features::quality::{QualityPolicy, QualityReport, paired_quality};
 use crate::features::{fixed_text, free_text, motion, touch};
 
@@ -20,6 +20,9 @@ pub struct Extracted {
     pub quality: QualityReport,
     /// Keyed hash of the fixed text's key codes (never the codes themselves).
     pub sequence_hash: Option<String>,
+    /// The sample's keys paired, in key-down order (none for other modalities): what the
+    /// replay check reads, so the keys are not paired again.
+    pub keystrokes: Vec<Keystroke>,
 }
 
 /// Validates the sample and extracts its features; every refusal is a 422 saying why.
@@ -37,25 +40,26 @@ pub fn extract(
         .map_err(|error| ApiError::InvalidSample(error.to_string()))?;
     let invalid = |error: crate::features::FeatureError| ApiError::InvalidSample(error.to_string());
 
-    // Keys are paired once, for the free-text features and for the quality alike.
+    // Keys are paired once, for the features, the quality and the replay check alike.
     let paired = (sample.modality == Modality::Keystroke).then(|| pair_keys(&sample.events));
-    let (rows, sequence_hash) = match (sample.modality, sample.text_id.as_deref()) {
-        (Modality::Keystroke, Some(_)) => {
-            let features = fixed_text::extract(
-                sample,
+    let (rows, sequence_hash) = match (&paired, sample.text_id.as_deref()) {
+        (Some(paired), Some(_)) => {
+            let features = fixed_text::from_paired(
+                paired,
                 settings.sequence_hash_key.as_bytes(),
                 &user_id.to_string(),
             )
             .map_err(invalid)?;
             (vec![features.timings_s], Some(features.sequence_hash))
         }
-        (Modality::Keystroke, None) => {
-            let keystrokes = paired.as_ref().map_or(&[][..], |p| &p.keystrokes);
-            let features = free_text::from_keystrokes(keystrokes).map_err(invalid)?;
+        (Some(paired), None) => {
+            let features = free_text::from_keystrokes(&paired.keystrokes).map_err(invalid)?;
             (vec![features], None)
         }
-        (Modality::Touch, _) => (touch::extract_strokes(sample).map_err(invalid)?, None),
-        (Modality::Motion, _) => (vec![motion::extract_window(sample).map_err(invalid)?], None),
+        (None, _) if sample.modality == Modality::Touch => {
+            (touch::extract_strokes(sample).map_err(invalid)?, None)
+        }
+        (None, _) => (vec![motion::extract_window(sample).map_err(invalid)?], None),
     };
     if rows.iter().flatten().any(|value| !value.is_finite()) {
         return Err(ApiError::InvalidSample(
@@ -73,6 +77,7 @@ pub fn extract(
         rows,
         quality,
         sequence_hash,
+        keystrokes: paired.map(|paired| paired.keystrokes).unwrap_or_default(),
     })
 }
 
@@ -96,6 +101,13 @@ mod tests {
                 Ok(extracted) => {
                     prop_assert!(extracted.rows.iter().flatten().all(|v| v.is_finite()));
                     prop_assert!((0.0..=1.0).contains(&extracted.quality.score));
+                    // The replay check gets the keys it would pair from the sample itself.
+                    let expected = if sample.modality == Modality::Keystroke {
+                        pair_keys(&sample.events).keystrokes
+                    } else {
+                        Vec::new()
+                    };
+                    prop_assert_eq!(extracted.keystrokes, expected);
                 }
                 Err(error) => prop_assert!(matches!(error, ApiError::InvalidSample(_)), "{error:?}"),
             }

@@ -139,7 +139,14 @@ pub async fn verify(
     };
     check_sequence_against(loaded.sequence_hash.as_deref(), &extracted)?;
     bot_defence::flag_scripted(state, user_id, &key, &extracted.quality, context.as_str()).await?;
-    bot_defence::refuse_replay(state, user_id, &key, sample, context.as_str()).await?;
+    bot_defence::refuse_replay(
+        state,
+        user_id,
+        &key,
+        &extracted.keystrokes,
+        context.as_str(),
+    )
+    .await?;
 
     let breakdowns = extracted
         .rows

@@ -6,7 +6,7 @@
 //! The codes themselves never leave this module except as a keyed hash, which the server
 //! compares with [`check_sequence`] to refuse a sample of a different text.
 
-use super::keystrokes::{Keystroke, pair_keys};
+use super::keystrokes::{Keystroke, PairedKeys, pair_keys};
 use super::{FeatureError, MS_PER_S};
 use crate::events::{Modality, Sample, key_sequence_hash};
 
@@ -34,7 +34,15 @@ pub fn extract(
             found: sample.modality,
         });
     }
-    let paired = pair_keys(&sample.events);
+    from_paired(&pair_keys(&sample.events), secret, user_scope)
+}
+
+/// [`extract`] from keys already paired (the server pairs a sample's keys once).
+pub fn from_paired(
+    paired: &PairedKeys,
+    secret: &[u8],
+    user_scope: &str,
+) -> Result<FixedTextFeatures, FeatureError> {
     if let Some((code, down_ms)) = paired.unreleased.first() {
         return Err(FeatureError::UnreleasedKey {
             code: code.to_string(),
