@@ -43,8 +43,8 @@ pub const SWEEP_INTERVAL: Duration = Duration::from_secs(1);
 const SWEEP_TICK: Duration = Duration::from_millis(100);
 /// Slices in one sweep.
 const TICKS_PER_SWEEP: usize = 10;
-/// Most ids one statement binds.
-const IDS_PER_READ: usize = 1000;
+/// Most ids one statement binds (a power of two: the store pads shorter lists to one).
+const IDS_PER_READ: usize = 1024;
 
 /// End reasons a sweep passes on as they are; any other becomes `ended_elsewhere`.
 const KNOWN_END_REASONS: [&str; 5] = [

@@ -89,8 +89,9 @@ pub struct Progress<'a> {
 }
 
 /// Sessions one progress statement updates at most (seven bound values each, well under
-/// SQLite's 32,766 and PostgreSQL's 65,535).
-const PROGRESS_PER_STATEMENT: usize = 500;
+/// SQLite's 32,766 and PostgreSQL's 65,535); a power of two, as a shorter last statement is
+/// padded to one ([`super::padded_to_power_of_two`]).
+const PROGRESS_PER_STATEMENT: usize = 512;
 
 /// Records the sessions' status, last score and last seen (every few seconds per session, not
 /// per event), skipping ended sessions. One statement per [`PROGRESS_PER_STATEMENT`] sessions:
@@ -102,12 +103,13 @@ pub async fn record_progress<C: ConnectionTrait>(
 ) -> Result<(), DbErr> {
     use live_sessions::Column;
     for chunk in sessions.chunks(PROGRESS_PER_STATEMENT) {
+        let chunk = super::padded_to_power_of_two(chunk.to_vec());
         let (mut status, mut last_score, mut last_seen) = (
             CaseStatement::new(),
             CaseStatement::new(),
             CaseStatement::new(),
         );
-        for session in chunk {
+        for session in &chunk {
             let this = || Column::Id.eq(session.id);
             status = status.case(this(), Expr::value(session.status));
             last_score = last_score.case(this(), Expr::value(session.last_score));
@@ -208,7 +210,7 @@ pub async fn ended_among<C: ConnectionTrait>(
         .select_only()
         .column(live_sessions::Column::Id)
         .column(live_sessions::Column::EndReason)
-        .filter(live_sessions::Column::Id.is_in(ids))
+        .filter(live_sessions::Column::Id.is_in(super::padded_to_power_of_two(ids)))
         .filter(live_sessions::Column::Status.eq(STATUS_ENDED))
         .into_tuple()
         .all(db)

@@ -108,6 +108,20 @@ pub fn insert_statement_sizes(rows: usize) -> impl Iterator<Item = usize> {
     })
 }
 
+/// `items` (the bound values of an `IN` list, or the rows of an `UPDATE … CASE`) lengthened to
+/// the next power of two by repeating the last: the statement's text then has one of a few
+/// lengths, which each pooled connection prepares once and keeps, instead of a new length
+/// almost every time. A repeated id changes neither what an `IN` matches nor what a `CASE`
+/// sets. At 10,000 live sessions the lockout sweep's and the progress writes' statements of
+/// ever-new lengths had SQLite preparing ~1,000-value statements ten times a second (4.4 % of
+/// the server's samples).
+pub fn padded_to_power_of_two<T: Clone>(mut items: Vec<T>) -> Vec<T> {
+    if let Some(last) = items.last().cloned() {
+        items.resize(items.len().next_power_of_two(), last);
+    }
+    items
+}
+
 /// Applies every pending migration.
 pub async fn migrate(db: &DatabaseConnection) -> anyhow::Result<()> {
     Migrator::up(db, None)
@@ -131,7 +145,20 @@ fn sqlite_file_path(url: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::{INSERT_STATEMENT_ROWS, insert_statement_sizes, sqlite_file_path};
+    use super::{
+        INSERT_STATEMENT_ROWS, insert_statement_sizes, padded_to_power_of_two, sqlite_file_path,
+    };
+
+    #[test]
+    fn padding_repeats_the_last_item_up_to_a_power_of_two() {
+        assert_eq!(padded_to_power_of_two(Vec::<u8>::new()), Vec::<u8>::new());
+        assert_eq!(padded_to_power_of_two(vec![7]), vec![7]);
+        assert_eq!(padded_to_power_of_two(vec![1, 2, 3]), vec![1, 2, 3, 3]);
+        assert_eq!(padded_to_power_of_two(vec![1, 2, 3, 4]), vec![1, 2, 3, 4]);
+        let padded = padded_to_power_of_two((0..1000).collect::<Vec<u32>>());
+        assert_eq!(padded.len(), 1024);
+        assert!(padded[1000..].iter().all(|&last| last == 999));
+    }
 
     #[test]
     fn a_batch_is_cut_into_few_statements_of_fixed_sizes_that_add_up() {

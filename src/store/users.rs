@@ -156,7 +156,7 @@ fn to_i32(value: u32) -> i32 {
 /// The users among `ids` (unknown ids are skipped).
 pub async fn find_many<C: ConnectionTrait>(db: &C, ids: Vec<Uuid>) -> Result<Vec<User>, DbErr> {
     users::Entity::find()
-        .filter(users::Column::Id.is_in(ids))
+        .filter(users::Column::Id.is_in(super::padded_to_power_of_two(ids)))
         .all(db)
         .await
 }
