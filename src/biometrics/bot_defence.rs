@@ -20,8 +20,7 @@ use uuid::Uuid;
 
 use crate::alerts::{self, AlertEvent};
 use crate::error::ApiError;
-use crate::events::Sample;
-use crate::features::keystrokes::{Keystroke, pair_keys};
+use crate::features::keystrokes::Keystroke;
 use crate::features::quality::{QualityIssue, QualityReport};
 use crate::state::AppState;
 use crate::store;
@@ -30,12 +29,8 @@ use crate::store::security_events::{EventType, NewSecurityEvent};
 /// Fewer timings than this (four keystrokes) say too little to call two samples the same.
 const MIN_TIMINGS: usize = 7;
 
-/// Hold and down-down times of the sample's keystrokes in typing order: `hold₀, dd₁, hold₁, …`.
-pub fn timing_vector(sample: &Sample) -> Vec<f64> {
-    replay_timings(&pair_keys(&sample.events).keystrokes)
-}
-
-/// [`timing_vector`] of keys already paired, ordered by key-down.
+/// Hold and down-down times of paired keystrokes (ordered by key-down) in typing order:
+/// `hold₀, dd₁, hold₁, …` — what a replay is recognised by.
 pub fn replay_timings(keystrokes: &[Keystroke]) -> Vec<f64> {
     let mut timings = Vec::with_capacity(keystrokes.len() * 2);
     for (index, key) in keystrokes.iter().enumerate() {
@@ -192,7 +187,13 @@ async fn record(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::events::Modality;
+    use crate::events::{Modality, Sample};
+    use crate::features::keystrokes::pair_keys;
+
+    /// [`replay_timings`] of a whole sample.
+    fn timing_vector(sample: &Sample) -> Vec<f64> {
+        replay_timings(&pair_keys(&sample.events).keystrokes)
+    }
 
     /// Mean absolute difference of two timing vectors of one length, in milliseconds.
     fn mean_absolute_difference(a: &[f64], b: &[f64]) -> f64 {

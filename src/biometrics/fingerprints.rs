@@ -83,18 +83,13 @@ impl FingerprintSet {
         let total = Self::total_key(timings);
         // One microsecond more on each side for the rounding of both totals.
         let reach = (timings.len() as f64 * tolerance_ms.max(0.0) * 1000.0).ceil() as i64 + 1;
-        let width = if timings.len() == self.width {
-            self.width
-        } else {
-            0
-        };
         let from = self.by_total.partition_point(|&(t, _)| t < total - reach);
         let to = self.by_total.partition_point(|&(t, _)| t <= total + reach);
         // A vector of another length is never near (the set holds one length).
-        let span = if width == 0 {
-            &[][..]
-        } else {
+        let span = if timings.len() == self.width {
             &self.by_total[from..to.max(from)]
+        } else {
+            &[][..]
         };
         span.iter().map(move |&(_, slot)| self.slot(slot))
     }
