@@ -51,7 +51,8 @@ const MIN_HOLD_MS: f64 = 5.0;
 /// (a standard deviation of 8.7 ms, well inside a typist's own variation of 20–50 ms per key
 /// in the CMU data), so two retypings differ by about 10 ms per timing — far above the
 /// server's replay tolerance (2 ms), as two entries typed by a hand do. Presses keep their
-/// order (the fixed text's key sequence must not change).
+/// order (the fixed text's key sequence must not change); times are whole microseconds, as
+/// the SDK sends them.
 pub fn retyped(sample: &Sample, rng: &mut impl rand::Rng) -> Sample {
     let mut pressed_at = std::collections::HashMap::new();
     let mut last_press = f64::NEG_INFINITY;
@@ -82,10 +83,22 @@ pub fn retyped(sample: &Sample, rng: &mut impl rand::Rng) -> Sample {
         })
         .collect();
     events.sort_by(|a, b| a.time_ms().total_cmp(&b.time_ms()));
+    for event in &mut events {
+        if let RawEvent::KeyDown { t, .. } | RawEvent::KeyUp { t, .. } = event {
+            *t = to_microseconds(*t);
+        }
+    }
     Sample {
         events,
         ..sample.clone()
     }
+}
+
+/// `t` rounded to the microsecond, as the browser SDK sends it (`static/js/recorder.js`): a
+/// jittered time printed in full takes 17 digits, which the server's JSON parser reads on its
+/// slow path, and no browser sends.
+fn to_microseconds(t: f64) -> f64 {
+    (t * 1000.0).round() / 1000.0
 }
 
 fn shifted(event: RawEvent, by_ms: f64) -> RawEvent {
