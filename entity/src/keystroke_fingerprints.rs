@@ -15,6 +15,8 @@ pub struct Model {
     #[sea_orm(column_type = "Text")]
     pub timings: String,
     pub seen_at: DateTimeUtc,
+    /// The process that wrote it (its replay check's random writer id; 0 for older rows).
+    pub writer: i64,
 }
 
 impl ActiveModelBehavior for ActiveModel {}

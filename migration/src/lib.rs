@@ -13,6 +13,7 @@ mod m20261124_000004_sessions;
 mod m20261124_000005_session_control;
 mod m20261124_000006_session_scores;
 mod m20261124_000007_bot_defence;
+mod m20261205_000008_fingerprint_writer;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_session_control::Migration),
             Box::new(m20261124_000006_session_scores::Migration),
             Box::new(m20261124_000007_bot_defence::Migration),
+            Box::new(m20261205_000008_fingerprint_writer::Migration),
         ]
     }
 }

@@ -4,7 +4,9 @@
 //!
 //! - An entry is loaded from the database on first use (the newest `replay_history`
 //!   fingerprints of that length) and, once it is older than `replay_refresh_ms`, topped up
-//!   with the fingerprints other processes have written since (ids above the newest it read).
+//!   with the fingerprints other processes have written since (ids above the newest it read;
+//!   each row names its writer, a random id per [`Fingerprints`], so a process does not read
+//!   back the rows it wrote itself).
 //! - Checking and remembering a sample happen under the entry's lock, so two copies of one
 //!   sample sent at once to this process cannot both pass. Across processes sharing the
 //!   database, a copy is caught once the other process's entry is refreshed: after at most
@@ -156,6 +158,8 @@ pub struct Fingerprints {
     db: DatabaseConnection,
     seen: Cache<Key, Arc<Mutex<Seen>>>,
     writer: BatchWriter<NewFingerprint>,
+    /// Written into this process's rows, so its top-ups skip them (never 0: older rows).
+    writer_id: i64,
     history: usize,
     tolerance_ms: f64,
     refresh: Duration,
@@ -180,6 +184,7 @@ impl Fingerprints {
                 .time_to_idle(IDLE)
                 .build(),
             writer,
+            writer_id: rand::random_range(1..i64::MAX),
             history: usize::try_from(settings.replay_history).unwrap_or(usize::MAX),
             tolerance_ms: settings.replay_tolerance_ms,
             refresh: Duration::from_millis(settings.replay_refresh_ms),
@@ -216,6 +221,7 @@ impl Fingerprints {
             profile_key: profile_key.to_owned(),
             timings,
             seen_at: Utc::now(),
+            writer: self.writer_id,
         };
         if let Err(row) = self.writer.queue(row) {
             write(&self.db, std::slice::from_ref(&row)).await;
@@ -231,22 +237,20 @@ impl Fingerprints {
         profile_key: &str,
         key_count: usize,
     ) -> Result<(), ApiError> {
-        let stored = store::keystroke_fingerprints::with_length_after(
+        let stored = store::keystroke_fingerprints::others_after(
             &self.db,
             user_id,
             profile_key,
             key_count,
             seen.newest_id,
+            self.writer_id,
             self.history as u64,
         )
         .await?;
-        // Oldest first, so the newest are kept; this process's own fingerprints come back from
-        // the database too and are already here.
-        for (id, timings) in stored.into_iter().rev() {
-            seen.newest_id = seen.newest_id.max(id);
-            if !seen.timings.contains(&timings) {
-                seen.timings.insert(timings, self.history);
-            }
+        seen.newest_id = seen.newest_id.max(stored.newest_id);
+        // Oldest first, so the newest are kept.
+        for timings in stored.others.into_iter().rev() {
+            seen.timings.insert(timings, self.history);
         }
         seen.read_at = Some(Instant::now());
         Ok(())

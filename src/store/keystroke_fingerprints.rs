@@ -16,6 +16,19 @@ pub struct NewFingerprint {
     pub profile_key: String,
     pub timings: Vec<f64>,
     pub seen_at: DateTime<Utc>,
+    /// The writing process's id ([`crate::biometrics::fingerprints`]), so its own top-ups skip
+    /// the row.
+    pub writer: i64,
+}
+
+/// What a top-up read: the fingerprints other writers stored since the last read, and where
+/// the next read starts.
+#[derive(Debug, Default)]
+pub struct Stored {
+    /// Timing vectors, newest first.
+    pub others: Vec<Vec<f64>>,
+    /// The highest id stored for the key when the read began (any writer's).
+    pub newest_id: i64,
 }
 
 /// Inserts the rows in statements of fixed sizes ([`super::insert_statement_sizes`]): run it in
@@ -34,6 +47,7 @@ pub async fn insert_many<C: ConnectionTrait>(
             timings: Set(serde_json::to_string(&fingerprint.timings)
                 .expect("a list of finite numbers serialises")),
             seen_at: Set(fingerprint.seen_at),
+            writer: Set(fingerprint.writer),
         });
     for size in super::insert_statement_sizes(fingerprints.len()) {
         keystroke_fingerprints::Entity::insert_many(rows.by_ref().take(size))
@@ -44,32 +58,56 @@ pub async fn insert_many<C: ConnectionTrait>(
 }
 
 /// The newest `limit` timing vectors of this profile with exactly `key_count` values and an
-/// id above `after_id` (0: all), with their ids, newest first.
-pub async fn with_length_after<C: ConnectionTrait>(
+/// id above `after_id` (0: all) that a writer other than `reader` stored, and the highest id
+/// of the key now, from which the next read goes on. A process's own rows are already in its
+/// memory: reading them back was most of a top-up's cost.
+pub async fn others_after<C: ConnectionTrait>(
     db: &C,
     user_id: Uuid,
     profile_key: &str,
     key_count: usize,
     after_id: i64,
+    reader: i64,
     limit: u64,
-) -> Result<Vec<(i64, Vec<f64>)>, DbErr> {
-    let rows = keystroke_fingerprints::Entity::find()
-        .filter(keystroke_fingerprints::Column::UserId.eq(user_id))
-        .filter(keystroke_fingerprints::Column::ProfileKey.eq(profile_key))
-        .filter(
-            keystroke_fingerprints::Column::KeyCount
-                .eq(i32::try_from(key_count).unwrap_or(i32::MAX)),
-        )
-        .filter(keystroke_fingerprints::Column::Id.gt(after_id))
-        .order_by_desc(keystroke_fingerprints::Column::Id)
+) -> Result<Stored, DbErr> {
+    use keystroke_fingerprints::Column;
+    let key_count = i32::try_from(key_count).unwrap_or(i32::MAX);
+    let of_key = || {
+        keystroke_fingerprints::Entity::find()
+            .filter(Column::UserId.eq(user_id))
+            .filter(Column::ProfileKey.eq(profile_key))
+            .filter(Column::KeyCount.eq(key_count))
+    };
+    let newest: Option<i64> = of_key()
+        .select_only()
+        .column_as(Column::Id.max(), "newest")
+        .into_tuple()
+        .one(db)
+        .await?
+        .flatten();
+    let Some(newest_id) = newest.filter(|&newest| newest > after_id) else {
+        return Ok(Stored {
+            others: Vec::new(),
+            newest_id: after_id,
+        });
+    };
+    let rows: Vec<(i64, String)> = of_key()
+        .filter(Column::Id.gt(after_id))
+        .filter(Column::Id.lte(newest_id))
+        .filter(Column::Writer.ne(reader))
+        .order_by_desc(Column::Id)
         .limit(limit)
+        .select_only()
+        .columns([Column::Id, Column::Timings])
+        .into_tuple()
         .all(db)
         .await?;
     // A row that does not parse (never written by us) cannot match anything.
-    Ok(rows
+    let others = rows
         .into_iter()
-        .filter_map(|row| Some((row.id, serde_json::from_str(&row.timings).ok()?)))
-        .collect())
+        .filter_map(|(_, timings): (i64, String)| serde_json::from_str(&timings).ok())
+        .collect();
+    Ok(Stored { others, newest_id })
 }
 
 /// Deletes every fingerprint beyond the newest `keep` of its (user, profile, key count): only

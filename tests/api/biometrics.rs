@@ -22,6 +22,7 @@ on_both_databases!(
     confident_genuine_samples_adapt_the_profile_and_retrain_it,
     bad_samples_are_refused_with_a_reason,
     only_the_fingerprints_a_replay_check_reads_are_kept,
+    a_top_up_reads_only_what_other_processes_wrote,
 );
 
 /// CMU rows by subject, loaded once per test process.
@@ -513,6 +514,7 @@ async fn only_the_fingerprints_a_replay_check_reads_are_kept(backend: Backend) {
         profile_key: profile.to_owned(),
         timings: vec![100.0 + i as f64; length],
         seen_at: chrono::Utc::now(),
+        writer: 1,
     };
     // Two keys over the limit of 5, one under it.
     let rows: Vec<NewFingerprint> = (0..8)
@@ -533,11 +535,54 @@ async fn only_the_fingerprints_a_replay_check_reads_are_kept(backend: Backend) {
         ("keystroke/desktop/a", 11, 5, 106.0),
         ("keystroke/desktop/b", 9, 3, 102.0),
     ] {
-        let left =
-            keystroke_fingerprints::with_length_after(&app.db, user, profile, length, 0, 100)
-                .await
-                .unwrap();
+        let left = keystroke_fingerprints::others_after(&app.db, user, profile, length, 0, 2, 100)
+            .await
+            .unwrap()
+            .others;
         assert_eq!(left.len(), kept, "{profile} × {length}");
-        assert_eq!(left[0].1[0], newest, "the newest are kept");
+        assert_eq!(left[0][0], newest, "the newest are kept");
     }
+}
+
+async fn a_top_up_reads_only_what_other_processes_wrote(backend: Backend) {
+    use behavioral_auth::store::keystroke_fingerprints::{self, NewFingerprint};
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let user = app.registered_user("two-processes").await;
+    let profile = "keystroke/desktop/password";
+    let print = |writer: i64, value: f64| NewFingerprint {
+        user_id: user,
+        profile_key: profile.to_owned(),
+        timings: vec![value; 9],
+        seen_at: chrono::Utc::now(),
+        writer,
+    };
+    let read = |after_id: i64| {
+        keystroke_fingerprints::others_after(&app.db, user, profile, 9, after_id, 1, 100)
+    };
+    // This process (writer 1) and another (writer 2) interleaved.
+    let rows = [
+        print(1, 100.0),
+        print(2, 200.0),
+        print(1, 101.0),
+        print(2, 201.0),
+    ];
+    keystroke_fingerprints::insert_many(&app.db, &rows)
+        .await
+        .unwrap();
+
+    let first = read(0).await.unwrap();
+    assert_eq!(first.others, vec![vec![201.0; 9], vec![200.0; 9]]);
+
+    // The next read starts past every row of the first, its own included.
+    keystroke_fingerprints::insert_many(&app.db, &[print(1, 102.0), print(2, 202.0)])
+        .await
+        .unwrap();
+    let second = read(first.newest_id).await.unwrap();
+    assert_eq!(second.others, vec![vec![202.0; 9]]);
+    assert!(second.newest_id > first.newest_id);
+    let nothing_new = read(second.newest_id).await.unwrap();
+    assert!(nothing_new.others.is_empty());
+    assert_eq!(nothing_new.newest_id, second.newest_id);
 }

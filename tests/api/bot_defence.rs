@@ -3,13 +3,16 @@
 use serde_json::{Value, json};
 
 use crate::biometrics::cmu_rows;
-use crate::helpers::{Backend, PASSWORD, spawn_app, status_and_json};
+use crate::helpers::{
+    Backend, PASSWORD, TestApp, spawn_app, spawn_app_on, spawn_app_with, status_and_json,
+};
 use crate::on_both_databases;
 use behavioral_auth::evaluation::cmu;
 
 on_both_databases!(
     a_login_with_typing_needs_a_fresh_nonce_each_time,
     a_replayed_enrolment_sample_is_refused,
+    a_sample_replayed_to_another_process_is_refused,
     machine_regular_typing_is_flagged_in_quality_and_the_audit_trail,
 );
 
@@ -130,6 +133,69 @@ async fn a_replayed_enrolment_sample_is_refused(backend: Backend) {
     let items = events["items"].as_array().unwrap();
     assert_eq!(items.len(), 2, "{events}");
     assert_eq!(items[0]["details"]["context"], "enroll");
+}
+
+/// Enrols `sample` for the user of `token` on `app`: the status and the answer.
+async fn enrol_on(app: &TestApp, token: &str, sample: &Value) -> (u16, Value) {
+    let response = app
+        .client
+        .post(app.url("/api/v1/biometrics/enrollments"))
+        .bearer_auth(token)
+        .json(sample)
+        .send()
+        .await
+        .unwrap();
+    status_and_json(response).await
+}
+
+/// Two processes on one database: each reads what the other wrote (and not its own rows)
+/// when it tops up its in-memory fingerprints, so a recording accepted by one is refused by
+/// the other.
+async fn a_sample_replayed_to_another_process_is_refused(backend: Backend) {
+    use entity::keystroke_fingerprints;
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let every_check_reads = |settings: &mut behavioral_auth::configuration::Settings| {
+        settings.biometrics.replay_refresh_ms = 0;
+    };
+    let Some(first) = spawn_app_with(backend, every_check_reads).await else {
+        return;
+    };
+    let second = spawn_app_on(&first.database_url, every_check_reads).await;
+    first.registered_user("two-doors").await;
+    let token = first.token_for("two-doors", PASSWORD).await;
+    let wait_for_fingerprints = |count: u64| {
+        let db = first.db.clone();
+        async move {
+            for _ in 0..100 {
+                let stored = keystroke_fingerprints::Entity::find()
+                    .count(&db)
+                    .await
+                    .unwrap();
+                if stored >= count {
+                    return;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            panic!("fewer than {count} fingerprints were written");
+        }
+    };
+
+    let original = typing("s036", 5);
+    let (status, answer) = enrol_on(&first, &token, &original).await;
+    assert_eq!(status, 201, "{answer}");
+    wait_for_fingerprints(1).await;
+    let (status, answer) = enrol_on(&second, &token, &original).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["code"], "replayed_sample");
+
+    // And the other way round.
+    let other = typing("s036", 6);
+    let (status, answer) = enrol_on(&second, &token, &other).await;
+    assert_eq!(status, 201, "{answer}");
+    wait_for_fingerprints(2).await;
+    let (status, answer) = enrol_on(&first, &token, &other).await;
+    assert_eq!(status, 422, "{answer}");
+    assert_eq!(answer["code"], "replayed_sample");
 }
 
 async fn machine_regular_typing_is_flagged_in_quality_and_the_audit_trail(backend: Backend) {
