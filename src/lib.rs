@@ -72,7 +72,7 @@
 //! - [`biometrics::verification_log`] and [`actors::session::writes`]: the per-request and
 //!   per-session database writes (verification trail, session progress, sampled scores) are
 //!   queued and written in batches by one task each ([`batch_writer`] for the trail and the
-//!   replay fingerprints; a batch gathers for 20 ms), off the request and event paths.
+//!   replay fingerprints; a batch gathers for 100 ms), off the request and event paths.
 //!   Nothing on the verify path reads the database once a profile's model is in memory.
 //! - `src/bin/loadgen` (benchmarks, see BENCHMARKS.md) and `src/bin/echo_server` (the bare
 //!   WebSocket echo it measures as the physical limit).
