@@ -276,7 +276,10 @@ impl Sample {
         }
         let mut previous = f64::NEG_INFINITY;
         // Key codes currently held, with how many downs are open (auto-repeat sends several).
-        let mut held: HashMap<&str, usize, RandomState> = HashMap::default();
+        // Sized for the sample's keys up front: growing from empty rehashed it several times per
+        // scored window.
+        let mut held: HashMap<&str, usize, RandomState> =
+            HashMap::with_capacity_and_hasher(self.events.len() / 2, RandomState::default());
         for (index, event) in self.events.iter().enumerate() {
             if let Some((field, _)) = event.numbers().find(|(_, v)| !v.is_finite()) {
                 return Err(SampleError::NonFinite { index, field });

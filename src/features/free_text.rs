@@ -7,9 +7,11 @@
 //! hold, so missing values carry no information instead of a fake zero.
 
 use super::keystrokes::{Keystroke, pair_keys};
-use super::stats::{mean, median, std_dev};
+use super::stats::{mean, median, median_in_place, std_dev};
 use super::{FeatureError, MS_PER_S};
 use crate::events::{Modality, Sample};
+use foldhash::fast::RandomState;
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// Fewest complete keystrokes a free-text sample must hold.
@@ -90,21 +92,68 @@ static CODES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     codes
 });
 
-/// [`DIGRAPHS`] as pairs of ids in [`CODES`].
-static DIGRAPH_IDS: LazyLock<Vec<(usize, usize)>> = LazyLock::new(|| {
-    DIGRAPHS
+/// Each code of [`CODES`] by name, to its id.
+static CODE_IDS: LazyLock<HashMap<&'static str, usize, RandomState>> = LazyLock::new(|| {
+    CODES
         .iter()
-        .map(|(a, b)| {
-            (
-                code_id(a).unwrap_or(usize::MAX),
-                code_id(b).unwrap_or(usize::MAX),
-            )
-        })
+        .enumerate()
+        .map(|(id, code)| (*code, id))
         .collect()
 });
 
+/// The place in [`DIGRAPHS`] of the digraph (first id, second id), at `first * CODES.len() +
+/// second`; `u8::MAX` where no feature names that pair.
+static DIGRAPH_OF_IDS: LazyLock<Vec<u8>> = LazyLock::new(|| {
+    let codes = CODES.len();
+    let mut table = vec![u8::MAX; codes * codes];
+    for (place, (a, b)) in DIGRAPHS.iter().enumerate() {
+        if let (Some(a), Some(b)) = (code_id(a), code_id(b)) {
+            table[a * codes + b] = u8::try_from(place).expect("fewer than 255 digraphs");
+        }
+    }
+    table
+});
+
 fn code_id(code: &str) -> Option<usize> {
-    CODES.iter().position(|known| *known == code)
+    CODE_IDS.get(code).copied()
+}
+
+/// The place in [`DIGRAPHS`] of the pair of codes with these ids, if a feature names it.
+fn digraph_of(first: usize, second: usize) -> Option<usize> {
+    let place = *DIGRAPH_OF_IDS.get(first * CODES.len() + second)?;
+    (place != u8::MAX).then_some(usize::from(place))
+}
+
+/// Values grouped by a small index in one buffer (a counting sort), so each group's median is
+/// taken in place: one pass over the keystrokes instead of one per digraph and per key, which
+/// were most of the extraction's time.
+struct Groups {
+    /// Group `g` is `values[starts[g]..starts[g + 1]]`.
+    starts: Vec<usize>,
+    values: Vec<f64>,
+}
+
+impl Groups {
+    fn of(count: usize, items: &[(usize, f64)]) -> Groups {
+        let mut starts = vec![0; count + 1];
+        for &(group, _) in items {
+            starts[group + 1] += 1;
+        }
+        for group in 0..count {
+            starts[group + 1] += starts[group];
+        }
+        let mut next = starts.clone();
+        let mut values = vec![0.0; items.len()];
+        for &(group, value) in items {
+            values[next[group]] = value;
+            next[group] += 1;
+        }
+        Groups { starts, values }
+    }
+
+    fn median(&mut self, group: usize) -> Option<f64> {
+        median_in_place(&mut self.values[self.starts[group]..self.starts[group + 1]])
+    }
 }
 
 /// Length of the free-text feature vector.
@@ -201,22 +250,23 @@ pub fn from_keystrokes(keys: &[Keystroke]) -> Result<Vec<f64>, FeatureError> {
     ];
     // Pair i is (keys[i], keys[i + 1]).
     let ids: Vec<Option<usize>> = keys.iter().map(|k| code_id(&k.code)).collect();
-    for &(first, second) in DIGRAPH_IDS.iter() {
-        let times: Vec<f64> = in_rhythm
-            .iter()
-            .filter(|&&i| ids[i] == Some(first) && ids[i + 1] == Some(second))
-            .map(|&i| all_dd[i])
-            .collect();
-        features.push(median(&times).unwrap_or(dd_median));
+    let digraph_times: Vec<(usize, f64)> = in_rhythm
+        .iter()
+        .filter_map(|&i| Some((digraph_of(ids[i]?, ids[i + 1]?)?, all_dd[i])))
+        .collect();
+    let mut by_digraph = Groups::of(DIGRAPHS.len(), &digraph_times);
+    for digraph in 0..DIGRAPHS.len() {
+        features.push(by_digraph.median(digraph).unwrap_or(dd_median));
     }
+    // A key's id is its place in KEYS.
+    let key_holds: Vec<(usize, f64)> = ids
+        .iter()
+        .zip(&holds)
+        .filter_map(|(id, hold)| id.filter(|&id| id < KEYS.len()).map(|id| (id, *hold)))
+        .collect();
+    let mut by_key = Groups::of(KEYS.len(), &key_holds);
     for key in 0..KEYS.len() {
-        let times: Vec<f64> = ids
-            .iter()
-            .zip(&holds)
-            .filter(|(id, _)| **id == Some(key))
-            .map(|(_, h)| *h)
-            .collect();
-        features.push(median(&times).unwrap_or(hold_median));
+        features.push(by_key.median(key).unwrap_or(hold_median));
     }
     Ok(features)
 }
@@ -276,7 +326,59 @@ mod tests {
         ));
     }
 
+    /// The per-digraph and per-key medians as their definition reads: for each feature, the
+    /// matching times, sorted, and the middle of them.
+    fn medians_by_definition(keys: &[Keystroke]) -> Vec<f64> {
+        let features = from_keystrokes(keys).unwrap();
+        let (dd_median, hold_median) = (features[8], features[5]);
+        let middle = |mut times: Vec<f64>, otherwise: f64| {
+            times.sort_by(f64::total_cmp);
+            match times.len() {
+                0 => otherwise,
+                n if n % 2 == 1 => times[n / 2],
+                n => times[n / 2 - 1] + (times[n / 2] - times[n / 2 - 1]) * 0.5,
+            }
+        };
+        let mut medians = Vec::new();
+        for (a, b) in DIGRAPHS {
+            let times = keys
+                .windows(2)
+                .map(|pair| (pair, (pair[1].down_ms - pair[0].down_ms) / MS_PER_S))
+                .filter(|(pair, dd)| *dd <= PAUSE_S && pair[0].code == a && pair[1].code == b)
+                .map(|(_, dd)| dd)
+                .collect();
+            medians.push(middle(times, dd_median));
+        }
+        for key in KEYS {
+            let holds = keys
+                .iter()
+                .filter(|k| k.code == key)
+                .map(|k| (k.up_ms - k.down_ms) / MS_PER_S)
+                .collect();
+            medians.push(middle(holds, hold_median));
+        }
+        medians
+    }
+
     proptest! {
+        /// The grouped medians are exactly the medians of each digraph's and key's times.
+        #[test]
+        fn digraph_and_key_medians_match_their_definition(
+            typed in proptest::collection::vec((0..9usize, 20.0..300.0f64, 10.0..1500.0f64), 10..200)
+        ) {
+            let codes = ["KeyT", "KeyH", "KeyE", "Space", "KeyX", "KeyN", "KeyD", "KeyI", "Backspace"];
+            let mut down = 0.0;
+            let keys: Vec<Keystroke> = typed
+                .iter()
+                .map(|&(code, hold, gap)| {
+                    down += gap;
+                    Keystroke { code: codes[code].into(), down_ms: down, up_ms: down + hold }
+                })
+                .collect();
+            let features = from_keystrokes(&keys).unwrap();
+            prop_assert_eq!(&features[AGGREGATE_NAMES.len()..], &medians_by_definition(&keys)[..]);
+        }
+
         #[test]
         fn finite_and_shift_invariant(hold in 1.0..300.0f64, gap in 1.0..1500.0f64, shift in -1e6..1e6f64) {
             let a = extract(&sentence("a quick test of the typing", hold, gap, 5000.0)).unwrap();

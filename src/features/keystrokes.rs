@@ -31,8 +31,10 @@ pub fn pair_keys(events: &[RawEvent]) -> PairedKeys {
     // Open presses by code: index into `opened` of the press waiting for its release. Hashed
     // with foldhash (seeded per process): SipHash was a visible share of scoring a window, and
     // a sample may hold thousands of distinct codes, so a linear list is no option.
-    let mut open: HashMap<&str, usize, RandomState> = HashMap::default();
-    let mut opened: Vec<(KeyCode, f64, Option<f64>)> = Vec::new();
+    // Both sized for the sample up front (a press is two events).
+    let mut open: HashMap<&str, usize, RandomState> =
+        HashMap::with_capacity_and_hasher(events.len() / 2, RandomState::default());
+    let mut opened: Vec<(KeyCode, f64, Option<f64>)> = Vec::with_capacity(events.len() / 2);
     for event in events {
         match event {
             RawEvent::KeyDown { code, t } if !open.contains_key(code.as_str()) => {
@@ -47,7 +49,10 @@ pub fn pair_keys(events: &[RawEvent]) -> PairedKeys {
             _ => {}
         }
     }
-    let mut paired = PairedKeys::default();
+    let mut paired = PairedKeys {
+        keystrokes: Vec::with_capacity(opened.len()),
+        unreleased: Vec::new(),
+    };
     for (code, down_ms, up) in opened {
         match up {
             Some(up_ms) => paired.keystrokes.push(Keystroke {

@@ -14,19 +14,36 @@ pub fn std_dev(values: &[f64]) -> Option<f64> {
 
 /// Linear-interpolated quantile `q` in 0..=1 (NaNs must already be excluded), `None` when empty.
 pub fn quantile(values: &[f64], q: f64) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
-    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64))
+    quantile_in_place(&mut values.to_vec(), q)
 }
 
 /// Median, `None` when empty.
 pub fn median(values: &[f64]) -> Option<f64> {
     quantile(values, 0.5)
+}
+
+/// [`quantile`] of values the caller no longer needs in their order: they are reordered. The
+/// two order statistics around the position are found by selection, not by sorting every value
+/// (a live session's window takes some fifty medians per score).
+pub fn quantile_in_place(values: &mut [f64], q: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let pos = q.clamp(0.0, 1.0) * (values.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    let (_, &mut low, above) = values.select_nth_unstable_by(lo, f64::total_cmp);
+    // Everything after the `lo`-th is at least as large: the `hi`-th is the least of them.
+    let high = if hi > lo {
+        above.iter().copied().min_by(f64::total_cmp).unwrap_or(low)
+    } else {
+        low
+    };
+    Some(low + (high - low) * (pos - lo as f64))
+}
+
+/// [`median`] of values the caller no longer needs in their order.
+pub fn median_in_place(values: &mut [f64]) -> Option<f64> {
+    quantile_in_place(values, 0.5)
 }
 
 /// Mean, standard deviation, skewness and excess kurtosis; zeros when the spread is zero.
@@ -46,6 +63,22 @@ pub fn moments(values: &[f64]) -> [f64; 4] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// Selection finds what sorting every value finds, at any quantile.
+        #[test]
+        fn a_quantile_by_selection_is_the_quantile_of_the_sorted_values(
+            values in proptest::collection::vec(-1e6..1e6f64, 1..60),
+            q in 0.0..=1.0f64,
+        ) {
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let pos = q * (sorted.len() - 1) as f64;
+            let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+            let expected = sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64);
+            proptest::prop_assert_eq!(quantile(&values, q), Some(expected));
+        }
+    }
 
     #[test]
     fn quantiles_interpolate_and_empty_is_none() {
