@@ -6,8 +6,10 @@
 //! [`ScoreWindow`] to the [`ModelRegistry`] without waiting on it, and answers the client with
 //! a `score` frame. `challenge_after_low_scores` consecutive scores under the user's threshold
 //! send a `challenge`; a `deny`, or a challenge not answered with `step_up_done` in time, ends
-//! the session (`ended` frame, close code [`CLOSE_POLICY_ENDED`], `session_ended` security
-//! event). Status and last score reach `live_sessions` every `persist_every_ms` and at the end.
+//! the session (`ended` frame, close code
+//! [`CLOSE_POLICY_ENDED`](crate::protocol::CLOSE_POLICY_ENDED), `session_ended` security
+//! event). Status and last score reach `live_sessions` every `persist_every_ms` and at the end;
+//! these periodic duties share one timer ([`duties`]).
 //!
 //! `step_up_done` is believed only when the server recorded a passed step-up
 //! (`POST /api/v1/sessions/{id}/step-up`) after the challenge began: the [`Lockout`] actor, where
@@ -15,6 +17,7 @@
 //! and `live_sessions.step_up_passed_at` answers for a pass made through another process.
 //! [`EndSession`] (a failed step-up, a locked account) ends the session from outside.
 
+mod duties;
 mod scoring;
 mod step_up;
 mod stream;
@@ -34,11 +37,12 @@ use crate::actors::lockout::{BehaviourFailure, Lockout, RegisterSession, Unregis
 use crate::actors::model_registry::ModelRegistry;
 use crate::configuration::SessionSettings;
 use crate::events::{DeviceClass, Modality};
-use crate::protocol::{CLOSE_POLICY_ENDED, ServerFrame};
+use crate::protocol::ServerFrame;
 use crate::store;
 use crate::store::live_sessions::{STATUS_ACTIVE, STATUS_CHALLENGED};
 use crate::store::security_events::{EventType, NewSecurityEvent};
 
+use self::duties::Duties;
 use self::window::{EventBudget, EventWindow};
 use self::writes::{SessionWrite, SessionWrites};
 
@@ -116,6 +120,8 @@ pub struct LiveSession {
     dirty: bool,
     /// Why the session ended, once it has.
     end_reason: Option<&'static str>,
+    /// When the heartbeat, the timeouts, the time-based score and the progress write are due.
+    duties: Duties,
 }
 
 impl LiveSession {
@@ -130,6 +136,7 @@ impl LiveSession {
         let now = Instant::now();
         let window = EventWindow::new(settings.window_max_events, settings.window_max_age());
         let budget = EventBudget::new(settings.max_events_per_sec, now);
+        let duties = Duties::new(now, &settings);
         LiveSession {
             spec,
             registry,
@@ -153,6 +160,7 @@ impl LiveSession {
             last_sampled_at: None,
             dirty: false,
             end_reason: None,
+            duties,
         }
     }
 
@@ -226,40 +234,7 @@ impl Actor for LiveSession {
                 step_up: ctx.address().recipient(),
             });
         }
-        ctx.run_interval(HEARTBEAT_INTERVAL, |actor, ctx| {
-            if actor.last_heard.elapsed() > actor.settings.idle_timeout() {
-                actor.finish("idle_timeout", CloseCode::Away, ctx);
-            } else if actor.last_events_at.elapsed() > actor.settings.inactivity_timeout() {
-                actor.finish(
-                    "inactivity_timeout",
-                    CloseCode::Other(CLOSE_POLICY_ENDED),
-                    ctx,
-                );
-            } else {
-                ctx.ping(b"");
-            }
-        });
-        ctx.run_later(self.settings.absolute_timeout(), |actor, ctx| {
-            actor.finish(
-                "absolute_timeout",
-                CloseCode::Other(CLOSE_POLICY_ENDED),
-                ctx,
-            );
-        });
-        // A slow typist is scored by time too, but only on a window as full as the count
-        // trigger's: after a pause the window holds a few fresh events (older ones aged out),
-        // too few keystrokes to score, and the answer would be an error frame.
-        ctx.run_interval(self.settings.score_every(), |actor, ctx| {
-            let full_enough = actor.window.len_at(Instant::now())
-                >= usize::try_from(actor.settings.score_every_events).unwrap_or(usize::MAX);
-            if actor.events_since_score > 0
-                && full_enough
-                && actor.last_score_at.elapsed() >= actor.settings.score_every()
-            {
-                actor.request_score(ctx);
-            }
-        });
-        ctx.run_interval(self.settings.persist_every(), |actor, _| actor.persist());
+        self.schedule_duties(ctx);
     }
 
     fn stopping(&mut self, _: &mut Self::Context) -> Running {
