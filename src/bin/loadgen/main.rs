@@ -87,6 +87,11 @@ pub struct Options {
     /// CPUs the generator runs on; empty for no pinning.
     #[arg(long, default_value = "1")]
     pub generator_cpus: String,
+    /// Print to standard error, for each scheduled ingest step, every 100 ms slice of the
+    /// schedule whose answers came this many milliseconds late or later (0: off): where a
+    /// step's tail comes from (a stall shows as consecutive slices of late answers).
+    #[arg(long, default_value_t = 0)]
+    pub late_ms: u64,
     /// Where to write the table (Markdown) besides standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,

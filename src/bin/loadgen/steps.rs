@@ -12,7 +12,7 @@ use crate::schedule::{Schedule, stagger_frames};
 use crate::server::{Process, have_taskset, sibling_binary};
 use crate::stats::merged;
 use crate::typing::TypingStream;
-use crate::ws::{Opener, Outcome, Stream, ramp, saturated, scheduled, stagger};
+use crate::ws::{Opener, Outcome, Pace, Stream, ramp, saturated, scheduled, stagger};
 use crate::{Meter, Options, Target, rest, setup, training};
 
 /// Send lag (p99) past which the generator counts as behind its schedule.
@@ -284,21 +284,18 @@ async fn scheduled_step(
         sessions,
     };
     let duration = Duration::from_secs(options.ws_secs);
+    let pace = Pace {
+        schedule,
+        duration,
+        per_frame,
+        confirm_every: SCORE_EVERY_EVENTS,
+        late_after: (options.late_ms > 0).then(|| Duration::from_millis(options.late_ms)),
+    };
     let meter = Meter::start(target);
     let tasks: Vec<_> = streams
         .into_iter()
         .enumerate()
-        .map(|(i, stream)| {
-            tokio::spawn(scheduled(
-                stream,
-                typings.clone(),
-                schedule,
-                i,
-                duration,
-                per_frame,
-                SCORE_EVERY_EVENTS,
-            ))
-        })
+        .map(|(i, stream)| tokio::spawn(scheduled(stream, typings.clone(), i, pace)))
         .collect();
     let mut kept = Vec::with_capacity(sessions);
     let mut outcomes = Vec::with_capacity(sessions);
@@ -307,6 +304,14 @@ async fn scheduled_step(
             kept.push(stream);
             outcomes.push(outcome);
         }
+    }
+    if options.late_ms > 0 {
+        eprintln!(
+            "loadgen: {sessions} sessions, answers ≥ {} ms late by 100 ms slice of the schedule \
+             (from, count, latest): {}",
+            options.late_ms,
+            late_slices(&outcomes)
+        );
     }
     // The real elapsed time: a generator or server behind schedule stretches the step.
     let (generator_cpu, server_cpu, elapsed) = meter.stop(target);
@@ -337,6 +342,32 @@ async fn scheduled_step(
         note,
     };
     (kept, row)
+}
+
+/// The 100 ms slices of the schedule with late answers: "3.4 s: 212 up to 58 ms, …".
+fn late_slices(outcomes: &[Outcome]) -> String {
+    const SLICE_MS: u128 = 100;
+    let mut slices: BTreeMap<u128, (u64, Duration)> = BTreeMap::new();
+    for &(sent, latency) in outcomes.iter().flat_map(|o| &o.late) {
+        let slice = slices.entry(sent.as_millis() / SLICE_MS).or_default();
+        slice.0 += 1;
+        slice.1 = slice.1.max(latency);
+    }
+    let listed: Vec<String> = slices
+        .iter()
+        .map(|(slice, (count, latest))| {
+            format!(
+                "{:.1} s: {count} up to {} ms",
+                (slice * SLICE_MS) as f64 / 1000.0,
+                latest.as_millis()
+            )
+        })
+        .collect();
+    if listed.is_empty() {
+        "none".into()
+    } else {
+        listed.join(", ")
+    }
 }
 
 /// Keeps `peak_sockets` sockets saturated for the ingest duration.

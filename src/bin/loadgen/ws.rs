@@ -67,6 +67,8 @@ pub struct Stream {
 #[derive(Default)]
 pub struct Outcome {
     pub latencies: Latencies,
+    /// Answers at least `late_after` late: (scheduled send, from the schedule's start; latency).
+    pub late: Vec<(Duration, Duration)>,
     /// How late sends left against their schedule (the generator falling behind).
     pub send_lag: Latencies,
     pub events_sent: u64,
@@ -192,19 +194,36 @@ pub async fn stagger(
     stream
 }
 
+/// How every socket of a scheduled step sends.
+#[derive(Debug, Clone, Copy)]
+pub struct Pace {
+    pub schedule: Schedule,
+    /// How long the sockets send.
+    pub duration: Duration,
+    pub per_frame: u64,
+    /// Events per answer (the server's scoring cadence).
+    pub confirm_every: u64,
+    /// Answers this late or later are listed in [`Outcome::late`].
+    pub late_after: Option<Duration>,
+}
+
 /// Sends one frame every period from the stream's scheduled instants until `duration` has
-/// passed, then waits (at most [`DRAIN`]) until fewer than `confirm_every` events (the
-/// server's scoring cadence) are unconfirmed, and records each score's latency from the scheduled send of the frame that
+/// passed, then waits (at most [`DRAIN`]) until fewer than `confirm_every` events are
+/// unconfirmed, and records each score's latency from the scheduled send of the frame that
 /// completed its events.
 pub async fn scheduled(
     mut stream: Stream,
     typings: Arc<Vec<TypingStream>>,
-    schedule: Schedule,
     index: usize,
-    duration: Duration,
-    per_frame: u64,
-    confirm_every: u64,
+    pace: Pace,
 ) -> (Stream, Outcome) {
+    let Pace {
+        schedule,
+        duration,
+        per_frame,
+        confirm_every,
+        late_after,
+    } = pace;
     let mut outcome = Outcome::default();
     let base = stream.events_sent;
     let end = schedule.start + duration;
@@ -229,7 +248,11 @@ pub async fn scheduled(
                             confirmed_events = seen;
                             if let Some(frame) = frame_index(seen - base, per_frame) {
                                 let at = schedule.send_at(index, frame);
-                                outcome.latencies.record(Instant::now().saturating_duration_since(at));
+                                let latency = Instant::now().saturating_duration_since(at);
+                                if late_after.is_some_and(|late| latency >= late) {
+                                    outcome.late.push((at.saturating_duration_since(schedule.start), latency));
+                                }
+                                outcome.latencies.record(latency);
                             }
                         }
                         Ok(_) => {}
