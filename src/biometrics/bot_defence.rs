@@ -30,14 +30,18 @@ use crate::store::security_events::{EventType, NewSecurityEvent};
 const MIN_TIMINGS: usize = 7;
 
 /// Hold and down-down times of paired keystrokes (ordered by key-down) in typing order:
-/// `hold₀, dd₁, hold₁, …` — what a replay is recognised by.
+/// `hold₀, dd₁, hold₁, …` — what a replay is recognised by. Each is rounded to the
+/// microsecond (the SDK's resolution; the tolerance is milliseconds): a difference of two
+/// times carries float noise in its last digits (`95.12300000000005`), which made each stored
+/// fingerprint's JSON about twice as long to write, store and parse.
 pub fn replay_timings(keystrokes: &[Keystroke]) -> Vec<f64> {
+    let to_microseconds = |ms: f64| (ms * 1000.0).round() / 1000.0;
     let mut timings = Vec::with_capacity(keystrokes.len() * 2);
     for (index, key) in keystrokes.iter().enumerate() {
         if index > 0 {
-            timings.push(key.down_ms - keystrokes[index - 1].down_ms);
+            timings.push(to_microseconds(key.down_ms - keystrokes[index - 1].down_ms));
         }
-        timings.push(key.up_ms - key.down_ms);
+        timings.push(to_microseconds(key.up_ms - key.down_ms));
     }
     timings
 }
@@ -233,6 +237,13 @@ mod tests {
     fn the_timing_vector_interleaves_holds_and_down_down_times() {
         let vector = timing_vector(&typed(&HOLDS[..3], &GAPS[..2]));
         assert_eq!(vector, vec![95.0, 180.0, 80.0, 140.0, 110.0]);
+    }
+
+    #[test]
+    fn timings_are_whole_microseconds() {
+        let vector = timing_vector(&typed(&[95.1234567, 80.0], &[180.000_000_1]));
+        assert_eq!(vector, vec![95.123, 180.0, 80.0]);
+        assert_eq!(serde_json::to_string(&vector).unwrap(), "[95.123,180.0,80.0]");
     }
 
     #[test]
