@@ -243,7 +243,10 @@ mod tests {
     fn timings_are_whole_microseconds() {
         let vector = timing_vector(&typed(&[95.1234567, 80.0], &[180.000_000_1]));
         assert_eq!(vector, vec![95.123, 180.0, 80.0]);
-        assert_eq!(serde_json::to_string(&vector).unwrap(), "[95.123,180.0,80.0]");
+        assert_eq!(
+            serde_json::to_string(&vector).unwrap(),
+            "[95.123,180.0,80.0]"
+        );
     }
 
     #[test]
