@@ -9,6 +9,9 @@ use crate::events::RawEvent;
 /// The span over which the event budget is counted.
 const RATE_WINDOW: Duration = Duration::from_secs(1);
 
+/// The most events a window makes room for at its first event (see [`EventWindow::push`]).
+const PRESIZED_EVENTS: usize = 1024;
+
 /// The newest events, each with the instant it arrived.
 #[derive(Debug)]
 pub struct EventWindow {
@@ -27,9 +30,23 @@ impl EventWindow {
     }
 
     /// Adds events that arrived at `now`, dropping the oldest beyond the bounds.
+    ///
+    /// A window makes room for all its events at the first one (up to [`PRESIZED_EVENTS`]), and
+    /// drops the oldest before adding, so it never grows past its bound. Growing by doubling,
+    /// thousands of sessions that started typing together reallocated their windows together,
+    /// and the fresh memory's first touches (page faults, dear in a virtual machine) stalled
+    /// everyone's scores in bursts; an idle session still holds no window.
     pub fn push(&mut self, now: Instant, events: Vec<RawEvent>) {
+        if self.events.capacity() == 0 {
+            self.events
+                .reserve_exact(self.max_events.min(PRESIZED_EVENTS));
+        }
+        let kept = events.len().min(self.max_events);
+        let overflow = (self.events.len() + kept).saturating_sub(self.max_events);
+        self.events.drain(..overflow);
+        let skipped = events.len() - kept;
         self.events
-            .extend(events.into_iter().map(|event| (now, event)));
+            .extend(events.into_iter().skip(skipped).map(|event| (now, event)));
         self.trim(now);
     }
 
@@ -150,6 +167,34 @@ mod tests {
                 .snapshot(much_later + Duration::from_secs(10))
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn a_full_window_keeps_its_first_allocation() {
+        let start = Instant::now();
+        let mut window = EventWindow::new(200, Duration::from_secs(30));
+        assert_eq!(
+            window.events.capacity(),
+            0,
+            "an idle session holds no window"
+        );
+        window.push(start, vec![key(0.0)]);
+        let capacity = window.events.capacity();
+        assert!((200..256).contains(&capacity), "{capacity}");
+        for frame in 0..100 {
+            let t = f64::from(frame) * 5.0;
+            window.push(start, (1..=5).map(|i| key(t + f64::from(i))).collect());
+            assert_eq!(window.events.capacity(), capacity, "frame {frame}");
+        }
+        window.push(
+            start,
+            (0..450).map(|i| key(1000.0 + f64::from(i))).collect(),
+        );
+        assert_eq!(window.events.capacity(), capacity);
+        let snapshot = window.snapshot(start);
+        assert_eq!(snapshot.len(), 200);
+        assert_eq!(snapshot.first(), Some(&key(1250.0)));
+        assert_eq!(snapshot.last(), Some(&key(1449.0)));
     }
 
     #[test]
