@@ -213,6 +213,7 @@ async fn genuine_typing_scores_clearly_above_an_impostors_and_the_model_survives
     // Copies of one new sample sent at once: the check and the remembering are one step, so
     // exactly one is scored.
     let copy = sample_of(&cmu_rows("s002")[91], "passphrase");
+    let copies_sent_at = chrono::Utc::now();
     let copies = futures_util::future::join_all(
         (0..4).map(|_| post_sample(&app, "/api/v1/biometrics/verify", &token, &copy)),
     )
@@ -225,7 +226,9 @@ async fn genuine_typing_scores_clearly_above_an_impostors_and_the_model_survives
     );
     assert!(statuses.iter().all(|status| [200, 422].contains(status)));
 
-    // Another server on the same database knows the fingerprints this one stored.
+    // Another server on the same database knows the fingerprints this one stored (once they
+    // are stored: they are written in batches, in order).
+    wait_for_fingerprint_seen_since(&app, copies_sent_at).await;
     let other = crate::helpers::spawn_app_on(&app.database_url, without_adaptation).await;
     let (status, body) = post_sample(&other, "/api/v1/biometrics/verify", &token, &fresh).await;
     assert_eq!(status, 422, "{body}");
@@ -249,6 +252,24 @@ async fn genuine_typing_scores_clearly_above_an_impostors_and_the_model_survives
         (again[0] - verdict["score"].as_f64().unwrap()).abs() < 1e-9,
         "same model, same score"
     );
+}
+
+/// Waits until `app` has written a fingerprint seen at or after `since`; fingerprints are
+/// written in the order they were seen, so every earlier one is stored too.
+async fn wait_for_fingerprint_seen_since(app: &TestApp, since: chrono::DateTime<chrono::Utc>) {
+    use entity::keystroke_fingerprints;
+    for _ in 0..100 {
+        let written = keystroke_fingerprints::Entity::find()
+            .filter(keystroke_fingerprints::Column::SeenAt.gte(since))
+            .count(&app.db)
+            .await
+            .unwrap();
+        if written > 0 {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no fingerprint seen since {since} was written within 5 s");
 }
 
 async fn a_login_with_the_password_profile_needs_the_right_rhythm(backend: Backend) {
