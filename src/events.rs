@@ -20,6 +20,14 @@ mod decode;
 /// copying a live window and pairing keys allocate nothing per key event.
 pub type KeyCode = compact_str::CompactString;
 
+/// `ms` milliseconds rounded to the microsecond, the browser SDK's resolution
+/// (`static/js/recorder.js`). A time or a difference of times printed in full carries float
+/// noise in its last digits (`95.12300000000005`): 17 digits, twice as long to write and to
+/// parse (serde_json reads them on its slow path) as the microseconds they hold.
+pub fn to_microseconds(ms: f64) -> f64 {
+    (ms * 1000.0).round() / 1000.0
+}
+
 /// One raw input event. Times `t` are milliseconds on one monotonic clock per sample.
 /// Decoded in one pass by [`decode`] (same wire format as the serde attributes say).
 #[derive(Debug, Clone, PartialEq, Serialize, ToSchema)]

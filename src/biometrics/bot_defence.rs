@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 use crate::alerts::{self, AlertEvent};
 use crate::error::ApiError;
+use crate::events::to_microseconds;
 use crate::features::keystrokes::Keystroke;
 use crate::features::quality::{QualityIssue, QualityReport};
 use crate::state::AppState;
@@ -31,11 +32,9 @@ const MIN_TIMINGS: usize = 7;
 
 /// Hold and down-down times of paired keystrokes (ordered by key-down) in typing order:
 /// `hold₀, dd₁, hold₁, …` — what a replay is recognised by. Each is rounded to the
-/// microsecond (the SDK's resolution; the tolerance is milliseconds): a difference of two
-/// times carries float noise in its last digits (`95.12300000000005`), which made each stored
-/// fingerprint's JSON about twice as long to write, store and parse.
+/// microsecond ([`to_microseconds`]; the tolerance is milliseconds), which keeps each stored
+/// fingerprint's JSON about half as long to write, store and parse.
 pub fn replay_timings(keystrokes: &[Keystroke]) -> Vec<f64> {
-    let to_microseconds = |ms: f64| (ms * 1000.0).round() / 1000.0;
     let mut timings = Vec::with_capacity(keystrokes.len() * 2);
     for (index, key) in keystrokes.iter().enumerate() {
         if index > 0 {

@@ -7,7 +7,7 @@
 use std::fmt::Write;
 
 use behavioral_auth::evaluation::cmu::{CmuRow, to_sample};
-use behavioral_auth::events::{KeyCode, RawEvent, Sample};
+use behavioral_auth::events::{KeyCode, RawEvent, Sample, to_microseconds};
 
 /// The fixed text's id in the benchmark's profiles.
 pub const FIXED_TEXT_ID: &str = "cmu";
@@ -92,13 +92,6 @@ pub fn retyped(sample: &Sample, rng: &mut impl rand::Rng) -> Sample {
         events,
         ..sample.clone()
     }
-}
-
-/// `t` rounded to the microsecond, as the browser SDK sends it (`static/js/recorder.js`): a
-/// jittered time printed in full takes 17 digits, which the server's JSON parser reads on its
-/// slow path, and no browser sends.
-fn to_microseconds(t: f64) -> f64 {
-    (t * 1000.0).round() / 1000.0
 }
 
 fn shifted(event: RawEvent, by_ms: f64) -> RawEvent {
