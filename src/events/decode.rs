@@ -39,9 +39,22 @@ const MOTION_FIELDS: &[&str] = &["ax", "ay", "az", "gx", "gy", "gz", "t"];
 const FIELDS: [&str; 13] = [
     "t", "x", "y", "pressure", "size", "ax", "ay", "az", "gx", "gy", "gz", "code", "id",
 ];
-const NUMBERS: usize = 11;
+/// Places in [`FIELDS`].
+const T: usize = 0;
+const X: usize = 1;
+const Y: usize = 2;
+const PRESSURE: usize = 3;
+const SIZE: usize = 4;
+const AX: usize = 5;
+const AY: usize = 6;
+const AZ: usize = 7;
+const GX: usize = 8;
+const GY: usize = 9;
+const GZ: usize = 10;
 const CODE: usize = 11;
 const ID: usize = 12;
+/// The numeric fields: those before `code`.
+const NUMBERS: usize = CODE;
 
 /// Every field an event object may have, as a refusal lists them.
 const ALL_FIELDS: &[&str] = &[
@@ -103,17 +116,17 @@ impl<'de> Deserialize<'de> for Key {
             fn visit_str<E: de::Error>(self, name: &str) -> Result<Key, E> {
                 let place = match name {
                     "kind" => return Ok(Key::Kind),
-                    "t" => 0,
-                    "x" => 1,
-                    "y" => 2,
-                    "pressure" => 3,
-                    "size" => 4,
-                    "ax" => 5,
-                    "ay" => 6,
-                    "az" => 7,
-                    "gx" => 8,
-                    "gy" => 9,
-                    "gz" => 10,
+                    "t" => T,
+                    "x" => X,
+                    "y" => Y,
+                    "pressure" => PRESSURE,
+                    "size" => SIZE,
+                    "ax" => AX,
+                    "ay" => AY,
+                    "az" => AZ,
+                    "gx" => GX,
+                    "gy" => GY,
+                    "gz" => GZ,
                     "code" => CODE,
                     "id" => ID,
                     _ => return Err(de::Error::unknown_field(name, ALL_FIELDS)),
@@ -176,7 +189,7 @@ impl WireEvent {
                     "key_up"
                 };
                 self.only(name, KEY_FIELDS, KEY_BITS)?;
-                let t = number(0)?;
+                let t = number(T)?;
                 let code = required(self.code, "code")?;
                 Ok(match kind {
                     Kind::KeyDown => RawEvent::KeyDown { code, t },
@@ -191,8 +204,8 @@ impl WireEvent {
                 };
                 self.only(name, TOUCH_FIELDS, TOUCH_BITS)?;
                 let id = required(self.id, "id")?;
-                let (x, y) = (number(1)?, number(2)?);
-                let (pressure, size, t) = (number(3)?, number(4)?, number(0)?);
+                let (x, y) = (number(X)?, number(Y)?);
+                let (pressure, size, t) = (number(PRESSURE)?, number(SIZE)?, number(T)?);
                 Ok(match kind {
                     Kind::TouchStart => RawEvent::TouchStart {
                         id,
@@ -223,13 +236,13 @@ impl WireEvent {
             Kind::Motion => {
                 self.only("motion", MOTION_FIELDS, MOTION_BITS)?;
                 Ok(RawEvent::Motion {
-                    ax: number(5)?,
-                    ay: number(6)?,
-                    az: number(7)?,
-                    gx: number(8)?,
-                    gy: number(9)?,
-                    gz: number(10)?,
-                    t: number(0)?,
+                    ax: number(AX)?,
+                    ay: number(AY)?,
+                    az: number(AZ)?,
+                    gx: number(GX)?,
+                    gy: number(GY)?,
+                    gz: number(GZ)?,
+                    t: number(T)?,
                 })
             }
         }
@@ -361,6 +374,16 @@ mod tests {
             let error = decode(value.clone()).expect_err(&value.to_string());
             assert!(error.contains("expected an input event object"), "{error}");
         }
+    }
+
+    #[test]
+    fn each_field_name_is_read_to_its_place() {
+        for (place, name) in FIELDS.iter().enumerate() {
+            let key: Key = serde_json::from_value(json!(name)).unwrap();
+            assert!(matches!(key, Key::Field(at) if at == place), "{name}");
+        }
+        let key: Key = serde_json::from_value(json!("kind")).unwrap();
+        assert!(matches!(key, Key::Kind));
     }
 
     #[test]
