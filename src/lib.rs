@@ -53,7 +53,9 @@
 //!
 //! - [`configuration`]: layered settings (`config/default.toml`, `--config`, `APP__*`, `PORT`,
 //!   `DATABASE_URL`).
-//! - [`startup`]: `Application::build` / `port` / `run_until_stopped`.
+//! - [`startup`]: `Application::build` / `port` / `run_until_stopped`; the app is served over
+//!   HTTP/1 by [`http1_server`] (actix-web's parts, without `HttpServer`'s HTTP/2 cost per
+//!   connection; the benchmarks' echo serves through it too).
 //! - [`routes`]: HTTP handlers with their OpenAPI text; [`openapi`] assembles the document.
 //!   `routes::pages` serves `static/`: the user pages, the admin dashboard and the capture SDK
 //!   (`static/js/`, which mirrors [`protocol`]); embedded in release builds, read from disk in
@@ -112,6 +114,7 @@ pub mod error;
 pub mod evaluation;
 pub mod events;
 pub mod features;
+pub mod http1_server;
 pub mod login_nonces;
 pub mod metrics;
 pub mod openapi;

@@ -9,7 +9,7 @@ use std::net::TcpListener;
 use actix::{Actor, Addr};
 use actix_web::dev::Server;
 use actix_web::middleware::from_fn;
-use actix_web::{App, HttpServer, web};
+use actix_web::{App, web};
 use tracing_actix_web::TracingLogger;
 use utoipa::OpenApi;
 use utoipa_actix_web::AppExt;
@@ -21,6 +21,7 @@ use crate::actors::notifier::{Notifier, Shutdown};
 use crate::backup;
 use crate::configuration::Settings;
 use crate::error;
+use crate::http1_server;
 use crate::metrics::track_requests;
 use crate::openapi::ApiDoc;
 use crate::routes;
@@ -101,7 +102,7 @@ impl Application {
 
 fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let server_settings = state.settings.server.clone();
-    let mut server = HttpServer::new(move || {
+    let app = move || {
         // One model registry per worker thread, beside the live sessions it scores (this
         // factory runs on each worker): a score does not cross threads twice, and scoring
         // grows with the workers instead of queueing on one thread.
@@ -131,14 +132,11 @@ fn serve(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Se
             .wrap(from_fn(track_requests))
             .wrap(from_fn(echo_request_id))
             .wrap(TracingLogger::default())
-    })
-    // Live sessions' frames and verify answers are small and wanted at once: without this
-    // Nagle's algorithm holds a frame back until the client acknowledges the previous one.
-    .tcp_nodelay(true)
-    .listen(listener)?
-    .shutdown_timeout(server_settings.shutdown_timeout_secs);
-    if server_settings.workers > 0 {
-        server = server.workers(server_settings.workers);
-    }
-    Ok(server.run())
+    };
+    Ok(http1_server::serve(
+        listener,
+        server_settings.workers,
+        server_settings.shutdown_timeout_secs,
+        app,
+    )?)
 }

@@ -6,9 +6,16 @@
 //! `PORT=5099 echo_server` serves `ws://127.0.0.1:5099/echo`; `APP__SERVER__WORKERS` sets the
 //! worker threads (0 or unset: one per core it may run on).
 
+use std::net::SocketAddr;
+
 use actix::prelude::*;
-use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::rt::net::TcpSocket;
+use actix_web::{App, HttpRequest, HttpResponse, web};
 use actix_web_actors::ws;
+use behavioral_auth::http1_server;
+
+/// Connections waiting to be accepted: the benchmark opens thousands of sockets at once.
+const BACKLOG: u32 = 4096;
 
 /// One echoing socket.
 struct Echo;
@@ -53,12 +60,15 @@ async fn main() -> std::io::Result<()> {
         .filter(|&workers| workers > 0)
         .or_else(|| std::thread::available_parallelism().ok().map(usize::from))
         .unwrap_or(1);
-    let server = HttpServer::new(|| App::new().route("/echo", web::get().to(echo)))
-        .workers(workers)
-        .tcp_nodelay(true) // as behavioral-auth's server: the same stack, the same settings
-        .backlog(4096)
-        .max_connection_rate(4096)
-        .bind(("127.0.0.1", u16::try_from(port).unwrap_or(5099)))?;
-    eprintln!("echo_server listening on 127.0.0.1:{port} with {workers} worker(s)");
-    server.run().await
+    let addr = SocketAddr::from(([127, 0, 0, 1], u16::try_from(port).unwrap_or(5099)));
+    let socket = TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    let listener = socket.listen(BACKLOG)?.into_std()?;
+    // Served as behavioral-auth's server is: the same stack, the same settings.
+    let server = http1_server::serve(listener, workers, 30, || {
+        App::new().route("/echo", web::get().to(echo))
+    })?;
+    eprintln!("echo_server listening on {addr} with {workers} worker(s)");
+    server.await
 }
