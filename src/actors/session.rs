@@ -24,27 +24,28 @@ mod stream;
 mod window;
 pub mod writes;
 
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use actix::prelude::*;
 use actix_web_actors::ws::{self, CloseCode, CloseReason};
 use chrono::{DateTime, Utc};
-use sea_orm::DatabaseConnection;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::actors::lockout::{BehaviourFailure, Lockout, RegisterSession, UnregisterSession};
+use crate::actors::lockout::{BehaviourFailure, RegisterSession, UnregisterSession};
 use crate::actors::model_registry::ModelRegistry;
 use crate::configuration::SessionSettings;
 use crate::events::{DeviceClass, Modality};
 use crate::protocol::ServerFrame;
+use crate::state::AppState;
 use crate::store;
 use crate::store::live_sessions::{STATUS_ACTIVE, STATUS_CHALLENGED};
 use crate::store::security_events::{EventType, NewSecurityEvent};
 
 use self::duties::Duties;
 use self::window::{EventBudget, EventWindow};
-use self::writes::{SessionWrite, SessionWrites};
+use self::writes::SessionWrite;
 
 /// How often the server pings the client (a pong counts as activity).
 pub const HEARTBEAT_INTERVAL: Duration = Duration::from_secs(5);
@@ -80,14 +81,12 @@ pub struct LiveSession {
     spec: SessionSpec,
     /// Scores windows for every session.
     registry: Addr<ModelRegistry>,
-    /// This process's registry of live sessions, where the session registers itself.
-    lockout: Option<Addr<Lockout>>,
-    /// Where the end is recorded and a step-up pass looked up.
-    db: DatabaseConnection,
-    /// Where progress and sampled scores are queued (written in batches).
-    writes: SessionWrites,
-    /// Window bounds, cadence, deadlines and limits.
-    settings: SessionSettings,
+    /// Shared with every session of the process (one pointer instead of copies of each part,
+    /// which idle sessions paid for in memory): the database where the end is recorded and a
+    /// step-up pass looked up, the batched writes of progress and sampled scores, the lockout
+    /// actor where the session registers itself, and the settings (window bounds, cadence,
+    /// deadlines and limits).
+    state: Arc<AppState>,
     /// The newest events, bounded by count and age.
     window: EventWindow,
     /// Events received in this session.
@@ -125,25 +124,16 @@ pub struct LiveSession {
 }
 
 impl LiveSession {
-    pub fn new(
-        spec: SessionSpec,
-        registry: Addr<ModelRegistry>,
-        lockout: Option<Addr<Lockout>>,
-        db: DatabaseConnection,
-        writes: SessionWrites,
-        settings: SessionSettings,
-    ) -> Self {
+    pub fn new(spec: SessionSpec, registry: Addr<ModelRegistry>, state: Arc<AppState>) -> Self {
         let now = Instant::now();
+        let settings = &state.settings.sessions;
         let window = EventWindow::new(settings.window_max_events, settings.window_max_age());
         let budget = EventBudget::new(settings.max_events_per_sec, now);
-        let duties = Duties::new(now, &settings);
+        let duties = Duties::new(now, settings);
         LiveSession {
             spec,
             registry,
-            lockout,
-            db,
-            writes,
-            settings,
+            state,
             window,
             events_seen: 0,
             events_since_score: 0,
@@ -162,6 +152,11 @@ impl LiveSession {
             end_reason: None,
             duties,
         }
+    }
+
+    /// Window bounds, cadence, deadlines and limits.
+    fn settings(&self) -> &SessionSettings {
+        &self.state.settings.sessions
     }
 
     fn send(&self, frame: &ServerFrame, ctx: &mut ws::WebsocketContext<Self>) {
@@ -195,7 +190,7 @@ impl LiveSession {
     fn bad_frame(&mut self, message: String, ctx: &mut ws::WebsocketContext<Self>) {
         self.bad_frames += 1;
         self.send(&ServerFrame::error("bad_frame", message), ctx);
-        if self.bad_frames > self.settings.max_bad_frames {
+        if self.bad_frames > self.settings().max_bad_frames {
             self.finish("bad_frames", CloseCode::Policy, ctx);
         }
     }
@@ -212,7 +207,7 @@ impl LiveSession {
         if !std::mem::take(&mut self.dirty) {
             return;
         }
-        self.writes.queue(SessionWrite::Progress {
+        self.state.session_writes.queue(SessionWrite::Progress {
             session_id: self.spec.session_id,
             status: self.status(),
             last_score: self.last_score,
@@ -226,7 +221,7 @@ impl Actor for LiveSession {
 
     fn started(&mut self, ctx: &mut Self::Context) {
         tracing::info!(session_id = %self.spec.session_id, user_id = %self.spec.user_id, "live session opened");
-        if let Some(lockout) = &self.lockout {
+        if let Some(lockout) = &self.state.lockout {
             lockout.do_send(RegisterSession {
                 session_id: self.spec.session_id,
                 user_id: self.spec.user_id,
@@ -238,7 +233,7 @@ impl Actor for LiveSession {
     }
 
     fn stopping(&mut self, _: &mut Self::Context) -> Running {
-        if let Some(lockout) = &self.lockout {
+        if let Some(lockout) = &self.state.lockout {
             lockout.do_send(UnregisterSession {
                 session_id: self.spec.session_id,
             });
@@ -248,9 +243,9 @@ impl Actor for LiveSession {
 
     fn stopped(&mut self, _: &mut Self::Context) {
         let reason = self.end_reason.unwrap_or("client_closed");
-        let (db, spec, last_score) = (self.db.clone(), self.spec.clone(), self.last_score);
+        let (db, spec, last_score) = (self.state.db.clone(), self.spec.clone(), self.last_score);
         tracing::info!(session_id = %spec.session_id, reason, "live session ended");
-        if let Some(lockout) = &self.lockout
+        if let Some(lockout) = &self.state.lockout
             && BEHAVIOURAL_REASONS.contains(&reason)
         {
             lockout.do_send(BehaviourFailure {

@@ -218,14 +218,7 @@ pub async fn live(
         device,
         text_id,
     };
-    let actor = LiveSession::new(
-        spec,
-        registry,
-        state.lockout.clone(),
-        state.db.clone(),
-        state.session_writes.clone(),
-        settings.clone(),
-    );
+    let actor = LiveSession::new(spec, registry, state.clone().into_inner());
     ws::WsResponseBuilder::new(actor, &request, stream)
         .frame_size(settings.max_frame_bytes)
         .start()

@@ -84,15 +84,12 @@ impl LiveSession {
                 return;
             }
         }
-        let score_every = self.settings.score_every();
+        let score_every = self.settings().score_every();
         if take_due(&mut self.duties.score_check_at, score_every, now) {
             self.score_by_time(ctx);
         }
-        if take_due(
-            &mut self.duties.persist_at,
-            self.settings.persist_every(),
-            now,
-        ) {
+        let persist_every = self.settings().persist_every();
+        if take_due(&mut self.duties.persist_at, persist_every, now) {
             self.persist();
         }
         self.schedule_duties(ctx);
@@ -100,9 +97,9 @@ impl LiveSession {
 
     /// Ends a silent or an inactive session; otherwise pings the client.
     fn heartbeat(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        if self.last_heard.elapsed() > self.settings.idle_timeout() {
+        if self.last_heard.elapsed() > self.settings().idle_timeout() {
             self.finish("idle_timeout", CloseCode::Away, ctx);
-        } else if self.last_events_at.elapsed() > self.settings.inactivity_timeout() {
+        } else if self.last_events_at.elapsed() > self.settings().inactivity_timeout() {
             self.finish(
                 "inactivity_timeout",
                 CloseCode::Other(CLOSE_POLICY_ENDED),
@@ -118,10 +115,10 @@ impl LiveSession {
     /// few keystrokes to score, and the answer would be an error frame.
     fn score_by_time(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
         let full_enough = self.window.len_at(Instant::now())
-            >= usize::try_from(self.settings.score_every_events).unwrap_or(usize::MAX);
+            >= usize::try_from(self.settings().score_every_events).unwrap_or(usize::MAX);
         if self.events_since_score > 0
             && full_enough
-            && self.last_score_at.elapsed() >= self.settings.score_every()
+            && self.last_score_at.elapsed() >= self.settings().score_every()
         {
             self.request_score(ctx);
         }

@@ -33,7 +33,7 @@ impl LiveSession {
         }
         let now = Instant::now();
         if !self.budget.take(now, events.len()) {
-            let limit = self.settings.max_events_per_sec;
+            let limit = self.settings().max_events_per_sec;
             let message = format!("more than {limit} events per second; these were dropped");
             self.send(&ServerFrame::error("rate_limited", message), ctx);
             return;
@@ -43,7 +43,7 @@ impl LiveSession {
         self.events_seen += count;
         self.events_since_score += count;
         self.window.push(now, events);
-        if self.events_since_score >= self.settings.score_every_events {
+        if self.events_since_score >= self.settings().score_every_events {
             self.request_score(ctx);
         }
     }
@@ -118,10 +118,11 @@ impl LiveSession {
             return;
         }
         self.low_streak += 1;
-        if self.low_streak >= self.settings.challenge_after_low_scores && self.challenge.is_none() {
+        if self.low_streak >= self.settings().challenge_after_low_scores && self.challenge.is_none()
+        {
             let reason = format!("{} consecutive scores under the threshold", self.low_streak);
-            let deadline = self.settings.challenge_deadline();
-            let deadline_ms = self.settings.challenge_deadline_ms;
+            let deadline = self.settings().challenge_deadline();
+            let deadline_ms = self.settings().challenge_deadline_ms;
             self.send(
                 &ServerFrame::Challenge {
                     reason,
@@ -145,12 +146,12 @@ impl LiveSession {
         let now = Instant::now();
         let due = self
             .last_sampled_at
-            .is_none_or(|at| now.duration_since(at) >= self.settings.score_sample_every());
+            .is_none_or(|at| now.duration_since(at) >= self.settings().score_sample_every());
         if !due {
             return;
         }
         self.last_sampled_at = Some(now);
-        self.writes.queue(SessionWrite::Score {
+        self.state.session_writes.queue(SessionWrite::Score {
             session_id: self.spec.session_id,
             score,
             decision: decision.as_str(),

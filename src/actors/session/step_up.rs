@@ -26,7 +26,7 @@ impl LiveSession {
             self.clear_challenge(ctx);
             return;
         }
-        let (db, id) = (self.db.clone(), self.spec.session_id);
+        let (db, id) = (self.state.db.clone(), self.spec.session_id);
         let lookup = async move { store::live_sessions::find(&db, id).await }.into_actor(self);
         ctx.spawn(lookup.map(move |found, actor, ctx| {
             let passed = match found {
