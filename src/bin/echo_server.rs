@@ -17,6 +17,10 @@ use behavioral_auth::http1_server;
 /// Connections waiting to be accepted: the benchmark opens thousands of sockets at once.
 const BACKLOG: u32 = 4096;
 
+/// Seconds a graceful stop waits for open sockets (actix-web's default, as the echo had before
+/// it served through `http1_server`).
+const SHUTDOWN_TIMEOUT_SECS: u64 = 30;
+
 /// One echoing socket.
 struct Echo;
 
@@ -66,7 +70,7 @@ async fn main() -> std::io::Result<()> {
     socket.bind(addr)?;
     let listener = socket.listen(BACKLOG)?.into_std()?;
     // Served as behavioral-auth's server is: the same stack, the same settings.
-    let server = http1_server::serve(listener, workers, 30, || {
+    let server = http1_server::serve(listener, workers, SHUTDOWN_TIMEOUT_SECS, || {
         App::new().route("/echo", web::get().to(echo))
     })?;
     eprintln!("echo_server listening on {addr} with {workers} worker(s)");
