@@ -263,6 +263,37 @@ pub enum SampleError {
     KeyUpWithoutKeyDown { index: usize, code: String },
 }
 
+/// The checks [`Sample::validate`] makes of each event but the key pairing: finite numbers, the
+/// sample's modality, times that never decrease (`previous` is the time of the event before,
+/// updated). `index` is the event's place in the sample, for the error.
+pub(crate) fn check_event(
+    event: &RawEvent,
+    index: usize,
+    modality: Modality,
+    previous: &mut f64,
+) -> Result<(), SampleError> {
+    if let Some((field, _)) = event.numbers().find(|(_, v)| !v.is_finite()) {
+        return Err(SampleError::NonFinite { index, field });
+    }
+    if event.modality() != modality {
+        return Err(SampleError::WrongKind {
+            index,
+            kind: event.kind_name(),
+            modality,
+        });
+    }
+    let t = event.time_ms();
+    if t < *previous {
+        return Err(SampleError::TimeWentBackwards {
+            index,
+            t,
+            previous: *previous,
+        });
+    }
+    *previous = t;
+    Ok(())
+}
+
 impl Sample {
     /// Refuses samples the feature extractors could not trust. Never panics.
     pub fn validate(&self, limits: &SampleLimits) -> Result<(), SampleError> {
@@ -289,21 +320,7 @@ impl Sample {
         let mut held: HashMap<&str, usize, RandomState> =
             HashMap::with_capacity_and_hasher(self.events.len() / 2, RandomState::default());
         for (index, event) in self.events.iter().enumerate() {
-            if let Some((field, _)) = event.numbers().find(|(_, v)| !v.is_finite()) {
-                return Err(SampleError::NonFinite { index, field });
-            }
-            if event.modality() != self.modality {
-                return Err(SampleError::WrongKind {
-                    index,
-                    kind: event.kind_name(),
-                    modality: self.modality,
-                });
-            }
-            let t = event.time_ms();
-            if t < previous {
-                return Err(SampleError::TimeWentBackwards { index, t, previous });
-            }
-            previous = t;
+            check_event(event, index, self.modality, &mut previous)?;
             match event {
                 RawEvent::KeyDown { code, .. } => *held.entry(code.as_str()).or_insert(0) += 1,
                 RawEvent::KeyUp { code, .. } => match held.get_mut(code.as_str()) {

@@ -1,4 +1,6 @@
 //! The model registry: scores live-session windows against the users' trained models.
+//! Sessions extract their own windows' features (reading the window in place); the registry
+//! holds the models and scores.
 //!
 //! One registry runs on each HTTP worker thread, beside the sessions it scores (started in
 //! `startup::serve`'s app factory), so a score request and its answer stay on that thread and
@@ -15,20 +17,20 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::biometrics::enrollment::check_sequence_against;
-use crate::biometrics::extraction::{Extracted, extract};
+use crate::biometrics::extraction::Extracted;
 use crate::biometrics::models::{LoadedModel, ModelCache};
 use crate::biometrics::verification::{Decision, decide};
 use crate::configuration::BiometricSettings;
 use crate::error::ApiError;
-use crate::events::Sample;
 
-/// Score one window of a session's events against the user's model of `profile_key`.
+/// Score one window of a session's events, already extracted by the session (which reads its
+/// window in place), against the user's model of `profile_key`.
 #[derive(Message)]
 #[rtype(result = "Result<ScoreResult, ApiError>")]
 pub struct ScoreWindow {
     pub user_id: Uuid,
     pub profile_key: String,
-    pub sample: Sample,
+    pub extracted: Extracted,
 }
 
 /// The verdict on one window.
@@ -69,12 +71,12 @@ impl Handler<ScoreWindow> for ModelRegistry {
     type Result = ResponseActFuture<Self, Result<ScoreResult, ApiError>>;
 
     fn handle(&mut self, request: ScoreWindow, _: &mut Self::Context) -> Self::Result {
-        let extracted = match extract(&request.sample, request.user_id, &self.settings) {
-            Ok(extracted) => extracted,
-            Err(error) => return Box::pin(fut::ready(Err(error))),
-        };
         if let Some(loaded) = self.models.cached(request.user_id, &request.profile_key) {
-            return Box::pin(fut::ready(score(&loaded, &extracted, &self.settings)));
+            return Box::pin(fut::ready(score(
+                &loaded,
+                &request.extracted,
+                &self.settings,
+            )));
         }
         let (db, models, settings) = (self.db.clone(), self.models.clone(), self.settings.clone());
         Box::pin(
@@ -88,7 +90,7 @@ impl Handler<ScoreWindow> for ModelRegistry {
                         request.profile_key
                     )));
                 };
-                score(&loaded, &extracted, &settings)
+                score(&loaded, &request.extracted, &settings)
             }
             .into_actor(self),
         )

@@ -5,9 +5,10 @@
 //! of a key already held are browser auto-repeat and are ignored. Keystrokes come out ordered
 //! by key_down time, which is the order the text was typed in.
 
-use crate::events::{KeyCode, RawEvent};
+use crate::events::{KeyCode, Modality, RawEvent, SampleError, check_event};
 use foldhash::fast::RandomState;
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 
 /// One complete key press. Times in milliseconds, as recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,12 +35,12 @@ pub fn pair_keys(events: &[RawEvent]) -> PairedKeys {
     // Both sized for the sample up front (a press is two events).
     let mut open: HashMap<&str, usize, RandomState> =
         HashMap::with_capacity_and_hasher(events.len() / 2, RandomState::default());
-    let mut opened: Vec<(KeyCode, f64, Option<f64>)> = Vec::with_capacity(events.len() / 2);
+    let mut opened: Vec<Press> = Vec::with_capacity(events.len() / 2);
     for event in events {
         match event {
             RawEvent::KeyDown { code, t } if !open.contains_key(code.as_str()) => {
                 open.insert(code.as_str(), opened.len());
-                opened.push((code.clone(), *t, None));
+                opened.push((code, *t, None));
             }
             RawEvent::KeyUp { code, t } => {
                 if let Some(index) = open.remove(code.as_str()) {
@@ -49,6 +50,14 @@ pub fn pair_keys(events: &[RawEvent]) -> PairedKeys {
             _ => {}
         }
     }
+    paired_from(opened)
+}
+
+/// A press as pairing records it: code, key_down time, key_up time once released.
+type Press<'a> = (&'a KeyCode, f64, Option<f64>);
+
+/// The keystrokes and unreleased keys of the presses, in key-down order.
+fn paired_from(opened: Vec<Press>) -> PairedKeys {
     let mut paired = PairedKeys {
         keystrokes: Vec::with_capacity(opened.len()),
         unreleased: Vec::new(),
@@ -56,11 +65,11 @@ pub fn pair_keys(events: &[RawEvent]) -> PairedKeys {
     for (code, down_ms, up) in opened {
         match up {
             Some(up_ms) => paired.keystrokes.push(Keystroke {
-                code,
+                code: code.clone(),
                 down_ms,
                 up_ms,
             }),
-            None => paired.unreleased.push((code, down_ms)),
+            None => paired.unreleased.push((code.clone(), down_ms)),
         }
     }
     // Pushed in key_down order already; a stable sort keeps it so if times are equal.
@@ -68,6 +77,116 @@ pub fn pair_keys(events: &[RawEvent]) -> PairedKeys {
         .keystrokes
         .sort_by(|a, b| a.down_ms.total_cmp(&b.down_ms));
     paired
+}
+
+/// A live session's window of key events, checked and paired by [`pair_window`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowKeys {
+    /// Events left in the window once key-ups whose key-down has left it are dropped.
+    pub kept: usize,
+    /// Their keys paired, or the first check they fail.
+    pub paired: Result<PairedKeys, SampleError>,
+}
+
+/// Checks and pairs a live session's window in one pass, reading it in place. A window that
+/// is trimmed by count and age can cut a keystroke in two, so a key-up with no open key-down
+/// (its key-down has left the window) leaves the window too; the events left are checked as
+/// [`crate::events::Sample::validate`] checks a keystroke sample (the error's index counts the
+/// events left) and paired as [`pair_keys`] pairs them. Scoring a window used to copy those
+/// events, then check them and pair them in two more passes with a hash map each; a window
+/// holds few keys down at once, so [`HeldKeys`] looks them up in a short list.
+pub fn pair_window<'a>(events: impl IntoIterator<Item = &'a RawEvent>) -> WindowKeys {
+    let mut held = HeldKeys::default();
+    let mut opened: Vec<Press<'a>> = Vec::new();
+    let mut kept = 0;
+    let mut previous = f64::NEG_INFINITY;
+    let mut refused = None;
+    for event in events {
+        let released = match event {
+            RawEvent::KeyUp { code, .. } => match held.release(code) {
+                Some(index) => Some(index),
+                None => continue,
+            },
+            _ => None,
+        };
+        // After a refusal the events are still counted (a sample too long is refused for its
+        // length first); their pairs are not used.
+        if refused.is_none()
+            && let Err(error) = check_event(event, kept, Modality::Keystroke, &mut previous)
+        {
+            refused = Some(error);
+        }
+        kept += 1;
+        match (event, released) {
+            (RawEvent::KeyDown { code, t }, _) if held.press(code, opened.len()) => {
+                opened.push((code, *t, None));
+            }
+            (RawEvent::KeyUp { t, .. }, Some(index)) => opened[index].2 = Some(*t),
+            _ => {}
+        }
+    }
+    WindowKeys {
+        kept,
+        paired: match refused {
+            Some(error) => Err(error),
+            None => Ok(paired_from(opened)),
+        },
+    }
+}
+
+/// Keys held at once up to which [`HeldKeys`] keeps a list; a client holding more down (none
+/// that types does) moves it to a hash map, so no window costs a quadratic scan.
+const LISTED_HELD_KEYS: usize = 16;
+
+/// The keys held down while a window is paired, each with the place of its press.
+enum HeldKeys<'a> {
+    Listed(Vec<(&'a str, usize)>),
+    Hashed(HashMap<&'a str, usize, RandomState>),
+}
+
+impl Default for HeldKeys<'_> {
+    fn default() -> Self {
+        HeldKeys::Listed(Vec::with_capacity(LISTED_HELD_KEYS))
+    }
+}
+
+impl<'a> HeldKeys<'a> {
+    /// Holds `code` down with its press at `index`; `false` if it was held already (a repeat).
+    fn press(&mut self, code: &'a str, index: usize) -> bool {
+        match self {
+            HeldKeys::Listed(list) => {
+                if list.iter().any(|(held, _)| *held == code) {
+                    return false;
+                }
+                if list.len() < LISTED_HELD_KEYS {
+                    list.push((code, index));
+                    return true;
+                }
+                let mut map: HashMap<&'a str, usize, RandomState> = list.drain(..).collect();
+                map.insert(code, index);
+                *self = HeldKeys::Hashed(map);
+                true
+            }
+            HeldKeys::Hashed(map) => match map.entry(code) {
+                Entry::Occupied(_) => false,
+                Entry::Vacant(vacant) => {
+                    vacant.insert(index);
+                    true
+                }
+            },
+        }
+    }
+
+    /// Lets `code` go: the place of its press, if it was held.
+    fn release(&mut self, code: &str) -> Option<usize> {
+        match self {
+            HeldKeys::Listed(list) => {
+                let at = list.iter().position(|(held, _)| *held == code)?;
+                Some(list.swap_remove(at).1)
+            }
+            HeldKeys::Hashed(map) => map.remove(code),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -110,5 +229,36 @@ mod tests {
             .collect();
         assert_eq!(summary, vec![("KeyA", 0.0, 80.0), ("KeyB", 50.0, 120.0)]);
         assert_eq!(paired.unreleased, vec![(KeyCode::from("KeyC"), 130.0)]);
+    }
+    #[test]
+    fn a_window_with_many_keys_held_at_once_pairs_as_a_sample_does() {
+        let codes: Vec<String> = (0..40).map(|i| format!("Key{i}")).collect();
+        let mut events: Vec<RawEvent> = codes
+            .iter()
+            .enumerate()
+            .map(|(i, code)| RawEvent::KeyDown {
+                code: code.into(),
+                t: i as f64,
+            })
+            .collect();
+        // Released in reverse, one twice (the second up has no open down and leaves), one never.
+        for (i, code) in codes.iter().enumerate().rev().skip(1) {
+            events.push(RawEvent::KeyUp {
+                code: code.into(),
+                t: 100.0 + (40 - i) as f64,
+            });
+        }
+        events.push(RawEvent::KeyUp {
+            code: "Key3".into(),
+            t: 200.0,
+        });
+
+        let window = pair_window(&events);
+
+        assert_eq!(window.kept, events.len() - 1);
+        let paired = window.paired.expect("a valid window");
+        assert_eq!(paired, pair_keys(&events[..events.len() - 1]));
+        assert_eq!(paired.keystrokes.len(), 39);
+        assert_eq!(paired.unreleased, vec![(KeyCode::from("Key39"), 39.0)]);
     }
 }

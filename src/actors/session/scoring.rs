@@ -9,9 +9,10 @@ use actix_web_actors::ws::{self, CloseCode};
 use chrono::Utc;
 
 use crate::actors::model_registry::{ScoreResult, ScoreWindow};
+use crate::biometrics::extraction::{self, Extracted};
 use crate::biometrics::verification::Decision;
 use crate::error::ApiError;
-use crate::events::{RawEvent, Sample};
+use crate::events::{Modality, RawEvent, Sample};
 use crate::protocol::{CLOSE_POLICY_ENDED, ServerFrame};
 
 use super::LiveSession;
@@ -48,29 +49,26 @@ impl LiveSession {
         }
     }
 
-    /// Sends the window to the registry; the answer comes back as a future on this actor.
+    /// Extracts the window's features and sends them to the registry; the answer comes back
+    /// as a future on this actor. A window that cannot be extracted is answered at once.
     pub(super) fn request_score(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
         let now = Instant::now();
         self.events_since_score = 0;
         self.last_score_at = now;
-        let events = self.window.snapshot(now);
-        if events.is_empty() {
+        let Some(extracted) = self.extract_window(now) else {
             return;
-        }
-        let request = ScoreWindow {
-            user_id: self.spec.user_id,
-            profile_key: self.spec.profile_key.clone(),
-            sample: Sample {
-                modality: self.spec.modality,
-                device: self.spec.device,
-                text_id: self.spec.text_id.clone(),
-                typed_chars: None,
-                typingdna_pattern: None,
-                events,
-            },
         };
         // The answer names the events it covers, not those that arrived while it was computed.
         let events_seen = self.events_seen;
+        let extracted = match extracted {
+            Ok(extracted) => extracted,
+            Err(error) => return self.on_score(Err(error), events_seen, ctx),
+        };
+        let request = ScoreWindow {
+            user_id: self.spec.user_id,
+            profile_key: self.spec.profile_key.clone(),
+            extracted,
+        };
         let scored = self.registry.send(request).into_actor(self);
         ctx.spawn(scored.map(move |result, actor, ctx| match result {
             Ok(result) => actor.on_score(result, events_seen, ctx),
@@ -82,6 +80,34 @@ impl LiveSession {
                 );
             }
         }));
+    }
+
+    /// The window's features at `now`, or `None` when it holds no event to score. Key events
+    /// are read in place; touch and motion windows are copied into a sample.
+    fn extract_window(&mut self, now: Instant) -> Option<Result<Extracted, ApiError>> {
+        let (user_id, text_id) = (self.spec.user_id, self.spec.text_id.as_deref());
+        let settings = &self.state.settings.biometrics;
+        if self.spec.modality == Modality::Keystroke {
+            return extraction::extract_window(
+                self.window.events_at(now),
+                text_id,
+                user_id,
+                settings,
+            );
+        }
+        let events = self.window.snapshot(now);
+        if events.is_empty() {
+            return None;
+        }
+        let sample = Sample {
+            modality: self.spec.modality,
+            device: self.spec.device,
+            text_id: self.spec.text_id.clone(),
+            typed_chars: None,
+            typingdna_pattern: None,
+            events,
+        };
+        Some(extraction::extract(&sample, user_id, settings))
     }
 
     fn on_score(

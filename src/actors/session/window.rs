@@ -68,6 +68,13 @@ impl EventWindow {
         self.events.len()
     }
 
+    /// The window's events, oldest first, after trimming at `now`, read in place (a key-up
+    /// whose key-down has left the window is among them: see [`EventWindow::snapshot`]).
+    pub fn events_at(&mut self, now: Instant) -> impl ExactSizeIterator<Item = &RawEvent> {
+        self.trim(now);
+        self.events.iter().map(|(_, event)| event)
+    }
+
     /// The window's events, oldest first, after trimming at `now`.
     ///
     /// Trimming can cut a keystroke in two: a key-up whose key-down has left the window would
@@ -142,7 +149,139 @@ impl EventBudget {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
     use super::*;
+    use crate::biometrics::extraction::{Extracted, extract, extract_window};
+    use crate::configuration::Settings;
+    use crate::error::ApiError;
+    use crate::events::{DeviceClass, Modality, Sample};
+    use crate::features::properties::any_event;
+
+    /// Typing of frequent keys: presses that overlap at random, now and then with a press or a
+    /// release missing, an auto-repeated press, a time that goes back or is not finite.
+    fn typing() -> impl Strategy<Value = Vec<RawEvent>> {
+        let code = prop::sample::select(vec![
+            "KeyT",
+            "KeyH",
+            "KeyE",
+            "Space",
+            "KeyA",
+            "KeyN",
+            "KeyS",
+            "ShiftLeft",
+        ]);
+        let press = (code, 0.0..250.0f64, 10.0..300.0f64, 0..150u8);
+        prop::collection::vec(press, 0..140).prop_map(|presses| {
+            let mut timed = Vec::new();
+            let mut t = 0.0;
+            for (code, gap, hold, oddity) in presses {
+                t += gap;
+                let (down, up) = (code.into(), code.into());
+                match oddity {
+                    0 => timed.push((
+                        t + hold,
+                        RawEvent::KeyUp {
+                            code: up,
+                            t: t + hold,
+                        },
+                    )),
+                    1 => timed.push((t, RawEvent::KeyDown { code: down, t })),
+                    2 => timed.push((
+                        t,
+                        RawEvent::KeyDown {
+                            code: down,
+                            t: t - 400.0,
+                        },
+                    )),
+                    3 => timed.push((
+                        t,
+                        RawEvent::KeyDown {
+                            code: down,
+                            t: f64::NAN,
+                        },
+                    )),
+                    _ => {
+                        if oddity == 4 {
+                            let repeat = RawEvent::KeyDown {
+                                code: code.into(),
+                                t: t + 5.0,
+                            };
+                            timed.push((t + 5.0, repeat));
+                        }
+                        timed.push((t, RawEvent::KeyDown { code: down, t }));
+                        timed.push((
+                            t + hold,
+                            RawEvent::KeyUp {
+                                code: up,
+                                t: t + hold,
+                            },
+                        ));
+                    }
+                }
+            }
+            timed.sort_by(|a, b| a.0.total_cmp(&b.0));
+            timed.into_iter().map(|(_, event)| event).collect()
+        })
+    }
+
+    fn same(found: &Result<Extracted, ApiError>, expected: &Result<Extracted, ApiError>) -> bool {
+        match (found, expected) {
+            (Ok(found), Ok(expected)) => {
+                found.rows == expected.rows
+                    && found.quality == expected.quality
+                    && found.sequence_hash == expected.sequence_hash
+                    && found.keystrokes == expected.keystrokes
+            }
+            (Err(found), Err(expected)) => found.to_string() == expected.to_string(),
+            _ => false,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// A window read in place gives exactly what extracting a copy of it (its snapshot)
+        /// gives: the same rows, quality and keystrokes, the same refusal, or no score.
+        #[test]
+        fn a_window_read_in_place_extracts_as_its_copy(
+            events in prop_oneof![4 => typing(), 1 => prop::collection::vec(any_event(), 0..60)],
+            window_events in 5..250usize,
+            max_events in prop_oneof![Just(5000usize), 1..150usize],
+            fixed_text in prop::bool::weighted(0.2),
+        ) {
+            let mut settings = Settings::defaults().expect("built-in settings").biometrics;
+            settings.max_events = max_events;
+            let text_id = fixed_text.then(|| "password".to_owned());
+            let user_id = Uuid::from_u128(7);
+            let now = Instant::now();
+            let mut window = EventWindow::new(window_events, Duration::from_secs(30));
+            window.push(now, events);
+
+            let copy = window.snapshot(now);
+            let expected = (!copy.is_empty()).then(|| {
+                let sample = Sample {
+                    modality: Modality::Keystroke,
+                    device: DeviceClass::Desktop,
+                    text_id: text_id.clone(),
+                    typed_chars: None,
+                    events: copy,
+                    typingdna_pattern: None,
+                };
+                extract(&sample, user_id, &settings)
+            });
+            let found = extract_window(window.events_at(now), text_id.as_deref(), user_id, &settings);
+
+            match (&found, &expected) {
+                (None, None) => {}
+                (Some(found), Some(expected)) => {
+                    prop_assert!(same(found, expected), "{found:?} != {expected:?}");
+                }
+                _ => prop_assert!(false, "{found:?} != {expected:?}"),
+            }
+        }
+    }
 
     fn key(t: f64) -> RawEvent {
         RawEvent::KeyDown {
