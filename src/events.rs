@@ -272,7 +272,13 @@ pub(crate) fn check_event(
     modality: Modality,
     previous: &mut f64,
 ) -> Result<(), SampleError> {
-    if let Some((field, _)) = event.numbers().find(|(_, v)| !v.is_finite()) {
+    let finite = match event {
+        // A key event's one number, checked directly: this runs on every event of every
+        // scored window.
+        RawEvent::KeyDown { t, .. } | RawEvent::KeyUp { t, .. } => t.is_finite(),
+        _ => event.numbers().all(|(_, v)| v.is_finite()),
+    };
+    if !finite && let Some((field, _)) = event.numbers().find(|(_, v)| !v.is_finite()) {
         return Err(SampleError::NonFinite { index, field });
     }
     if event.modality() != modality {

@@ -138,6 +138,12 @@ pub fn pair_window<'a>(events: impl IntoIterator<Item = &'a RawEvent>) -> Window
 /// that types does) moves it to a hash map, so no window costs a quadratic scan.
 const LISTED_HELD_KEYS: usize = 16;
 
+/// `a == b`, telling most different codes apart by their last byte first: codes share their
+/// length and prefix (`KeyA`, `KeyB`), where the full comparison is a call to `memcmp`.
+fn same_code(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
+}
+
 /// The keys held down while a window is paired, each with the place of its press.
 enum HeldKeys<'a> {
     Listed(Vec<(&'a str, usize)>),
@@ -155,7 +161,7 @@ impl<'a> HeldKeys<'a> {
     fn press(&mut self, code: &'a str, index: usize) -> bool {
         match self {
             HeldKeys::Listed(list) => {
-                if list.iter().any(|(held, _)| *held == code) {
+                if list.iter().any(|(held, _)| same_code(held, code)) {
                     return false;
                 }
                 if list.len() < LISTED_HELD_KEYS {
@@ -181,7 +187,7 @@ impl<'a> HeldKeys<'a> {
     fn release(&mut self, code: &str) -> Option<usize> {
         match self {
             HeldKeys::Listed(list) => {
-                let at = list.iter().position(|(held, _)| *held == code)?;
+                let at = list.iter().position(|(held, _)| same_code(held, code))?;
                 Some(list.swap_remove(at).1)
             }
             HeldKeys::Hashed(map) => map.remove(code),
