@@ -29,11 +29,12 @@
 //!                actors/lockout      this process's live sessions by user: ends them on a
 //!                   │                  lock (also one made by another process: 1 s sweep),
 //!                   │                  counts behaviour failures through `accounts`
-//!                actors/session      one per WebSocket: rolling window, heartbeat, limits,
-//!                   │                  challenge deadline, timeouts; frames in `protocol`;
-//!                   │                  progress and sampled scores batched (session/writes)
-//!                actors/model_registry   one per HTTP worker: scores its sessions' windows
-//!                   │                      (biometrics extraction + the shared model cache)
+//!                actors/session      one per WebSocket: rolling window (extracted in place
+//!                   │                  for each score), heartbeat, limits, challenge deadline,
+//!                   │                  timeouts; frames in `protocol`; progress and sampled
+//!                   │                  scores batched (session/writes)
+//!                actors/model_registry   one per HTTP worker: scores its sessions' extracted
+//!                   │                      windows (the shared model cache)
 //!                biometrics/, backup/,   enrol · verify · login typing · training · bot
 //!                typingdna/              defence; model bundles and scheduled backups; the
 //!                   │                    optional TypingDNA detector

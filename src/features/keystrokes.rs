@@ -94,7 +94,7 @@ pub struct WindowKeys {
 /// [`crate::events::Sample::validate`] checks a keystroke sample (the error's index counts the
 /// events left) and paired as [`pair_keys`] pairs them. Scoring a window used to copy those
 /// events, then check them and pair them in two more passes with a hash map each; a window
-/// holds few keys down at once, so [`HeldKeys`] looks them up in a short list.
+/// holds few keys down at once, so `HeldKeys` looks them up in a short list.
 pub fn pair_window<'a>(events: impl IntoIterator<Item = &'a RawEvent>) -> WindowKeys {
     let mut held = HeldKeys::default();
     let mut opened: Vec<Press<'a>> = Vec::new();
