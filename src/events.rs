@@ -272,13 +272,16 @@ pub(crate) fn check_event(
     modality: Modality,
     previous: &mut f64,
 ) -> Result<(), SampleError> {
-    let finite = match event {
+    let non_finite = match event {
         // A key event's one number, checked directly: this runs on every event of every
         // scored window.
-        RawEvent::KeyDown { t, .. } | RawEvent::KeyUp { t, .. } => t.is_finite(),
-        _ => event.numbers().all(|(_, v)| v.is_finite()),
+        RawEvent::KeyDown { t, .. } | RawEvent::KeyUp { t, .. } => (!t.is_finite()).then_some("t"),
+        _ => event
+            .numbers()
+            .find(|(_, v)| !v.is_finite())
+            .map(|(field, _)| field),
     };
-    if !finite && let Some((field, _)) = event.numbers().find(|(_, v)| !v.is_finite()) {
+    if let Some(field) = non_finite {
         return Err(SampleError::NonFinite { index, field });
     }
     if event.modality() != modality {
