@@ -15,6 +15,7 @@ use std::collections::HashMap;
 use utoipa::ToSchema;
 
 mod decode;
+pub mod scan;
 
 /// A `KeyboardEvent.code`. Codes up to 24 bytes (all real ones) are kept inline, so decoding,
 /// copying a live window and pairing keys allocate nothing per key event.

@@ -20,7 +20,7 @@ use super::{KeyCode, RawEvent};
 
 #[derive(Debug, Clone, Copy, Deserialize)]
 #[serde(rename_all = "snake_case")]
-enum Kind {
+pub(super) enum Kind {
     KeyDown,
     KeyUp,
     TouchStart,
@@ -51,8 +51,8 @@ const AZ: usize = 7;
 const GX: usize = 8;
 const GY: usize = 9;
 const GZ: usize = 10;
-const CODE: usize = 11;
-const ID: usize = 12;
+pub(super) const CODE: usize = 11;
+pub(super) const ID: usize = 12;
 /// The numeric fields: those before `code`.
 const NUMBERS: usize = CODE;
 
@@ -92,14 +92,53 @@ const fn bits(fields: &[&str]) -> u16 {
     bits
 }
 
+impl Kind {
+    /// The kind named `name` on the wire (as the derived decoding reads it).
+    pub(super) fn named(name: &str) -> Option<Kind> {
+        Some(match name {
+            "key_down" => Kind::KeyDown,
+            "key_up" => Kind::KeyUp,
+            "touch_start" => Kind::TouchStart,
+            "touch_move" => Kind::TouchMove,
+            "touch_end" => Kind::TouchEnd,
+            "motion" => Kind::Motion,
+            _ => return None,
+        })
+    }
+}
+
 const KEY_BITS: u16 = bits(KEY_FIELDS);
 const TOUCH_BITS: u16 = bits(TOUCH_FIELDS);
 const MOTION_BITS: u16 = bits(MOTION_FIELDS);
 
 /// An object key: `kind`, or the place of another field in [`FIELDS`].
-enum Key {
+pub(super) enum Key {
     Kind,
     Field(usize),
+}
+
+impl Key {
+    /// The key named `name`, if an event has such a field.
+    pub(super) fn named(name: &str) -> Option<Key> {
+        let place = match name {
+            "kind" => return Some(Key::Kind),
+            "t" => T,
+            "x" => X,
+            "y" => Y,
+            "pressure" => PRESSURE,
+            "size" => SIZE,
+            "ax" => AX,
+            "ay" => AY,
+            "az" => AZ,
+            "gx" => GX,
+            "gy" => GY,
+            "gz" => GZ,
+            "code" => CODE,
+            "id" => ID,
+            _ => return None,
+        };
+        Some(Key::Field(place))
+    }
 }
 
 impl<'de> Deserialize<'de> for Key {
@@ -114,24 +153,7 @@ impl<'de> Deserialize<'de> for Key {
             }
 
             fn visit_str<E: de::Error>(self, name: &str) -> Result<Key, E> {
-                let place = match name {
-                    "kind" => return Ok(Key::Kind),
-                    "t" => T,
-                    "x" => X,
-                    "y" => Y,
-                    "pressure" => PRESSURE,
-                    "size" => SIZE,
-                    "ax" => AX,
-                    "ay" => AY,
-                    "az" => AZ,
-                    "gx" => GX,
-                    "gy" => GY,
-                    "gz" => GZ,
-                    "code" => CODE,
-                    "id" => ID,
-                    _ => return Err(de::Error::unknown_field(name, ALL_FIELDS)),
-                };
-                Ok(Key::Field(place))
+                Key::named(name).ok_or_else(|| de::Error::unknown_field(name, ALL_FIELDS))
             }
         }
 
@@ -141,15 +163,15 @@ impl<'de> Deserialize<'de> for Key {
 
 /// An event as read, before its kind says which fields it must have.
 #[derive(Default)]
-struct WireEvent {
-    code: Option<KeyCode>,
-    id: Option<u32>,
+pub(super) struct WireEvent {
+    pub(super) code: Option<KeyCode>,
+    pub(super) id: Option<u32>,
     /// The numeric fields, in [`FIELDS`] order; only those in `present` were given.
-    numbers: [f64; NUMBERS],
+    pub(super) numbers: [f64; NUMBERS],
     /// Fields given a value, one bit each (see [`FIELDS`]).
-    present: u16,
+    pub(super) present: u16,
     /// Fields seen at all, `null` included, to refuse a repeated one.
-    seen: u16,
+    pub(super) seen: u16,
 }
 
 fn required<T>(value: Option<T>, field: &'static str) -> Result<T, String> {
@@ -179,7 +201,7 @@ impl WireEvent {
         ))
     }
 
-    fn into_event(self, kind: Kind) -> Result<RawEvent, String> {
+    pub(super) fn into_event(self, kind: Kind) -> Result<RawEvent, String> {
         let number = |place| self.number(place);
         match kind {
             Kind::KeyDown | Kind::KeyUp => {

@@ -34,7 +34,7 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for LiveSession {
         };
         self.last_heard = Instant::now();
         match message {
-            ws::Message::Text(text) => match serde_json::from_str::<ClientFrame>(&text) {
+            ws::Message::Text(text) => match ClientFrame::from_text(&text) {
                 Ok(ClientFrame::Events { events }) => self.on_events(events, ctx),
                 Ok(ClientFrame::StepUpDone) => self.on_step_up_done(ctx),
                 Err(error) => self.bad_frame(format!("malformed frame: {error}"), ctx),

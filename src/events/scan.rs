@@ -1,0 +1,273 @@
+//! A fast path for reading events: a strict subset of JSON read straight from its bytes.
+//!
+//! A live session decodes every `events` frame its client sends, and serde_json's general
+//! decoding (visitors, field identifiers, a `Deserializer` call per value) took about 0.5 µs
+//! of a five-event frame, a fifth of the server's core at the WebSocket peak. [`Scanner`]
+//! reads what clients send — objects, arrays, strings without escapes, numbers without
+//! exponents — and gives up (`None`) on anything else: an escape, an exponent, a `null`, a
+//! repeated or unknown field, a malformed byte. Whoever calls it then decodes the same text
+//! with serde_json, which reads or refuses it as before; so the fast path needs no errors of
+//! its own.
+//!
+//! Where it answers, it answers as serde_json does: the same events, the same numbers to the
+//! bit (serde_json is built with `float_roundtrip`, so both round a decimal to the nearest
+//! `f64`), the same checks of fields against the event's `kind` ([`WireEvent::into_event`]).
+//! `protocol::tests` and the `protocol_frame` fuzz target compare the two on any text.
+
+use super::RawEvent;
+use super::decode::{CODE, ID, Key, Kind, WireEvent};
+
+/// The longest number read here. Without an exponent such a number can neither overflow
+/// nor underflow an `f64`; a longer one is left to serde_json.
+const MAX_NUMBER_BYTES: usize = 32;
+
+/// A position in a text being read. Every method skips whitespace first and returns `None`
+/// where the text leaves the subset.
+pub struct Scanner<'a> {
+    text: &'a str,
+    at: usize,
+}
+
+impl<'a> Scanner<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Scanner { text, at: 0 }
+    }
+
+    /// Skips JSON whitespace and returns the next byte, not taking it.
+    fn peek(&mut self) -> Option<u8> {
+        let bytes = self.text.as_bytes();
+        while let Some(&byte) = bytes.get(self.at) {
+            if !matches!(byte, b' ' | b'\n' | b'\t' | b'\r') {
+                return Some(byte);
+            }
+            self.at += 1;
+        }
+        None
+    }
+
+    /// Takes `expected` as the next byte.
+    fn take(&mut self, expected: u8) -> Option<()> {
+        (self.peek()? == expected).then(|| self.at += 1)
+    }
+
+    /// Nothing but whitespace is left.
+    pub fn at_end(&mut self) -> bool {
+        self.peek().is_none()
+    }
+
+    /// An object, `entry` reading each value after its key (and the colon).
+    pub fn object(
+        &mut self,
+        mut entry: impl FnMut(&mut Self, &'a str) -> Option<()>,
+    ) -> Option<()> {
+        self.take(b'{')?;
+        if self.take(b'}').is_some() {
+            return Some(());
+        }
+        loop {
+            let key = self.string()?;
+            self.take(b':')?;
+            entry(self, key)?;
+            match self.peek()? {
+                b',' => self.at += 1,
+                b'}' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// An array, `element` reading each element.
+    pub fn array(&mut self, mut element: impl FnMut(&mut Self) -> Option<()>) -> Option<()> {
+        self.take(b'[')?;
+        if self.take(b']').is_some() {
+            return Some(());
+        }
+        loop {
+            element(self)?;
+            match self.peek()? {
+                b',' => self.at += 1,
+                b']' => {
+                    self.at += 1;
+                    return Some(());
+                }
+                _ => return None,
+            }
+        }
+    }
+
+    /// A string without escapes or control characters (which serde_json refuses).
+    pub fn string(&mut self) -> Option<&'a str> {
+        self.take(b'"')?;
+        let start = self.at;
+        let length = self.text.as_bytes()[start..]
+            .iter()
+            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)?;
+        let end = start + length;
+        if self.text.as_bytes()[end] != b'"' {
+            return None;
+        }
+        self.at = end + 1;
+        // Both ends are at an ASCII quote, so on character boundaries.
+        self.text.get(start..end)
+    }
+
+    /// The bytes of a JSON number without an exponent: `-?(0|[1-9][0-9]*)(\.[0-9]+)?`.
+    fn number_text(&mut self) -> Option<&'a str> {
+        self.peek()?;
+        let bytes = self.text.as_bytes();
+        let start = self.at;
+        let digits = |from: usize| {
+            bytes[from..]
+                .iter()
+                .take_while(|byte| byte.is_ascii_digit())
+                .count()
+        };
+        let mut end = start + usize::from(bytes[start] == b'-');
+        match digits(end) {
+            0 => return None,
+            // JSON has no leading zeros.
+            n if n > 1 && bytes[end] == b'0' => return None,
+            n => end += n,
+        }
+        if bytes.get(end) == Some(&b'.') {
+            match digits(end + 1) {
+                0 => return None,
+                n => end += 1 + n,
+            }
+        }
+        if matches!(bytes.get(end), Some(b'e' | b'E')) || end - start > MAX_NUMBER_BYTES {
+            return None;
+        }
+        self.at = end;
+        self.text.get(start..end)
+    }
+
+    /// A number, as an `f64` rounded to nearest (as serde_json reads an integer or a decimal
+    /// into an `f64`).
+    pub fn number(&mut self) -> Option<f64> {
+        self.number_text()?.parse().ok()
+    }
+
+    /// A non-negative integer that fits a `u32`.
+    pub fn integer(&mut self) -> Option<u32> {
+        let text = self.number_text()?;
+        if !text.bytes().all(|byte| byte.is_ascii_digit()) {
+            return None;
+        }
+        text.parse().ok()
+    }
+
+    /// One event object: its fields in any order, each at most once, none `null`.
+    pub fn event(&mut self) -> Option<RawEvent> {
+        let mut kind = None;
+        let mut event = WireEvent::default();
+        self.object(|scanner, name| {
+            let place = match Key::named(name)? {
+                Key::Kind if kind.is_some() => return None,
+                Key::Kind => {
+                    kind = Some(Kind::named(scanner.string()?)?);
+                    return Some(());
+                }
+                Key::Field(place) => place,
+            };
+            let bit = 1 << place;
+            if event.seen & bit != 0 {
+                return None;
+            }
+            match place {
+                CODE => event.code = Some(scanner.string()?.into()),
+                ID => event.id = Some(scanner.integer()?),
+                _ => event.numbers[place] = scanner.number()?,
+            }
+            event.seen |= bit;
+            event.present |= bit;
+            Some(())
+        })?;
+        event.into_event(kind?).ok()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(text: &str) -> Option<RawEvent> {
+        let mut scanner = Scanner::new(text);
+        let event = scanner.event()?;
+        scanner.at_end().then_some(event)
+    }
+
+    #[test]
+    fn the_sdk_s_events_are_read() {
+        assert_eq!(
+            event(r#"{"kind":"key_down","code":"KeyT","t":1000.5}"#),
+            Some(RawEvent::KeyDown {
+                code: "KeyT".into(),
+                t: 1000.5
+            })
+        );
+        assert_eq!(
+            event(
+                r#" { "t" : 7 , "kind" : "touch_end", "id": 0, "x": -1.25, "y": 0,
+                    "pressure": 0.5, "size": 10 } "#
+            ),
+            Some(RawEvent::TouchEnd {
+                id: 0,
+                x: -1.25,
+                y: 0.0,
+                pressure: 0.5,
+                size: 10.0,
+                t: 7.0
+            })
+        );
+        assert_eq!(
+            event(
+                r#"{"kind":"motion","ax":0.1,"ay":-9.81,"az":0,"gx":1,"gy":2,"gz":3,"t":16.667}"#
+            ),
+            Some(RawEvent::Motion {
+                ax: 0.1,
+                ay: -9.81,
+                az: 0.0,
+                gx: 1.0,
+                gy: 2.0,
+                gz: 3.0,
+                t: 16.667
+            })
+        );
+    }
+
+    #[test]
+    fn anything_outside_the_subset_is_left_to_serde_json() {
+        for text in [
+            r#"{"kind":"key_down","code":"Key\u0054","t":1}"#,
+            r#"{"kind":"key_down","code":"KeyT","t":1e3}"#,
+            r#"{"kind":"key_down","code":"KeyT","t":01}"#,
+            r#"{"kind":"key_down","code":"KeyT","t":1.}"#,
+            r#"{"kind":"key_down","code":"KeyT","t":.5}"#,
+            r#"{"kind":"key_down","code":"KeyT","t":+1}"#,
+            r#"{"kind":"key_down","code":"KeyT","t":-}"#,
+            r#"{"kind":"key_down","code":"KeyT","t":100000000000000000000000000000000}"#,
+            r#"{"kind":"key_down","code":"KeyT","t":1,"x":null}"#,
+            r#"{"kind":"key_down","code":"KeyT","t":1,"t":2}"#,
+            r#"{"kind":"key_down","kind":"key_up","code":"KeyT","t":1}"#,
+            r#"{"kind":"key_down","code":"KeyT","t":1,"colour":2}"#,
+            r#"{"kind":"key_down","code":"KeyT","t":1,"x":2}"#,
+            r#"{"kind":"key_down","code":"KeyT"}"#,
+            r#"{"kind":"wink","code":"KeyT","t":1}"#,
+            r#"{"code":"KeyT","t":1}"#,
+            r#"{"kind":"key_down","code":"KeyT","t":1,}"#,
+            r#"{"kind":"key_down","code":"KeyT","t":"1"}"#,
+            r#"{"kind":"touch_start","id":-1,"x":1,"y":1,"pressure":1,"size":1,"t":1}"#,
+            r#"{"kind":"touch_start","id":1.0,"x":1,"y":1,"pressure":1,"size":1,"t":1}"#,
+            r#"{"kind":"touch_start","id":4294967296,"x":1,"y":1,"pressure":1,"size":1,"t":1}"#,
+            "{\"kind\":\"key_down\",\"code\":\"Key\tT\",\"t\":1}",
+            r#"{"kind":"key_down","code":"KeyT","t":1"#,
+            r#"{"kind":"key_down","code":"KeyT","t":1}}"#,
+        ] {
+            assert_eq!(event(text), None, "{text}");
+        }
+    }
+}
