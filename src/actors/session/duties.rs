@@ -114,13 +114,14 @@ impl LiveSession {
     /// trigger's: after a pause the window holds a few fresh events (older ones aged out), too
     /// few keystrokes to score, and the answer would be an error frame.
     fn score_by_time(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        let full_enough = self.window.len_at(Instant::now())
+        let now = Instant::now();
+        let full_enough = self.window.len_at(now)
             >= usize::try_from(self.settings().score_every_events).unwrap_or(usize::MAX);
         if self.events_since_score > 0
             && full_enough
-            && self.last_score_at.elapsed() >= self.settings().score_every()
+            && now.duration_since(self.last_score_at) >= self.settings().score_every()
         {
-            self.request_score(ctx);
+            self.request_score(now, ctx);
         }
     }
 }

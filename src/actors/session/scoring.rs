@@ -19,9 +19,11 @@ use super::LiveSession;
 use super::writes::SessionWrite;
 
 impl LiveSession {
+    /// Takes the `events` of a frame that arrived at `now`.
     pub(super) fn on_events(
         &mut self,
         events: Vec<RawEvent>,
+        now: Instant,
         ctx: &mut ws::WebsocketContext<Self>,
     ) {
         if let Some(other) = events.iter().find(|e| e.modality() != self.spec.modality) {
@@ -32,7 +34,6 @@ impl LiveSession {
             );
             return;
         }
-        let now = Instant::now();
         if !self.budget.take(now, events.len()) {
             let limit = self.settings().max_events_per_sec;
             let message = format!("more than {limit} events per second; these were dropped");
@@ -45,14 +46,14 @@ impl LiveSession {
         self.events_since_score += count;
         self.window.push(now, events);
         if self.events_since_score >= self.settings().score_every_events {
-            self.request_score(ctx);
+            self.request_score(now, ctx);
         }
     }
 
-    /// Extracts the window's features and sends them to the registry; the answer comes back
-    /// as a future on this actor. A window that cannot be extracted is answered at once.
-    pub(super) fn request_score(&mut self, ctx: &mut ws::WebsocketContext<Self>) {
-        let now = Instant::now();
+    /// Extracts the window's features at `now` and sends them to the registry; the answer
+    /// comes back as a future on this actor. A window that cannot be extracted is answered at
+    /// once.
+    pub(super) fn request_score(&mut self, now: Instant, ctx: &mut ws::WebsocketContext<Self>) {
         self.events_since_score = 0;
         self.last_score_at = now;
         let Some(extracted) = self.extract_window(now) else {

@@ -32,10 +32,11 @@ impl StreamHandler<Result<ws::Message, ws::ProtocolError>> for LiveSession {
                 return;
             }
         };
-        self.last_heard = Instant::now();
+        let now = Instant::now();
+        self.last_heard = now;
         match message {
             ws::Message::Text(text) => match ClientFrame::from_text(&text) {
-                Ok(ClientFrame::Events { events }) => self.on_events(events, ctx),
+                Ok(ClientFrame::Events { events }) => self.on_events(events, now, ctx),
                 Ok(ClientFrame::StepUpDone) => self.on_step_up_done(ctx),
                 Err(error) => self.bad_frame(format!("malformed frame: {error}"), ctx),
             },
