@@ -31,7 +31,8 @@
 //!                   │                  counts behaviour failures through `accounts`
 //!                actors/session      one per WebSocket: rolling window (extracted in place
 //!                   │                  for each score), heartbeat, limits, challenge deadline,
-//!                   │                  timeouts; frames in `protocol`; progress and sampled
+//!                   │                  timeouts; frames in `protocol` (common events
+//!                   │                  frames read by `events::scan`); progress and sampled
 //!                   │                  scores batched (session/writes)
 //!                actors/model_registry   one per HTTP worker: scores its sessions' extracted
 //!                   │                      windows (the shared model cache)
