@@ -9,7 +9,9 @@
 //! of fourteen optional fields was moved whole at each step (decoding was a fifth of the
 //! server's core at the WebSocket peak). The wire format is unchanged: the same fields, a
 //! `null` the same as an absent field, unknown, foreign and repeated fields refused, `kind`
-//! anywhere in the object. Serialising stays derived (it needs no buffer).
+//! anywhere in the object. Serialising stays derived (it needs no buffer). The live session's
+//! fast path ([`super::scan`]) names kinds and fields through [`Kind::named`] and
+//! [`Key::named`] and checks events with [`WireEvent::into_event`], as this visitor does.
 
 use std::fmt;
 
@@ -396,6 +398,23 @@ mod tests {
             let error = decode(value.clone()).expect_err(&value.to_string());
             assert!(error.contains("expected an input event object"), "{error}");
         }
+    }
+
+    #[test]
+    fn each_kind_is_named_as_its_derived_decoding_reads_it() {
+        for name in [
+            "key_down",
+            "key_up",
+            "touch_start",
+            "touch_move",
+            "touch_end",
+            "motion",
+        ] {
+            let derived: Kind = serde_json::from_value(json!(name)).unwrap();
+            let named = Kind::named(name).expect(name);
+            assert_eq!(format!("{derived:?}"), format!("{named:?}"), "{name}");
+        }
+        assert!(Kind::named("wink").is_none());
     }
 
     #[test]
