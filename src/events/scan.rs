@@ -151,12 +151,12 @@ impl<'a> Scanner<'a> {
 
     /// A number, as an `f64` rounded to nearest (as serde_json reads an integer or a decimal
     /// into an `f64`).
-    pub fn number(&mut self) -> Option<f64> {
+    fn number(&mut self) -> Option<f64> {
         self.number_text()?.parse().ok()
     }
 
     /// A non-negative integer that fits a `u32`.
-    pub fn integer(&mut self) -> Option<u32> {
+    fn integer(&mut self) -> Option<u32> {
         let text = self.number_text()?;
         if !text.bytes().all(|byte| byte.is_ascii_digit()) {
             return None;

@@ -236,6 +236,7 @@ mod tests {
         assert_eq!(summary, vec![("KeyA", 0.0, 80.0), ("KeyB", 50.0, 120.0)]);
         assert_eq!(paired.unreleased, vec![(KeyCode::from("KeyC"), 130.0)]);
     }
+
     #[test]
     fn a_window_with_many_keys_held_at_once_pairs_as_a_sample_does() {
         let codes: Vec<String> = (0..40).map(|i| format!("Key{i}")).collect();
