@@ -5,7 +5,13 @@
 //! nearest genuine rows)`; with no negatives, minus the genuine distance. Positive means the
 //! row sits closer to the user than to the background population. [`NearestNeighbours::vote`]
 //! is the classic majority vote, kept to check this struct against smartcore's classifier.
+//!
+//! The negatives (the background population, most of the stored rows) are scanned through a
+//! [`screen::Screen`] built beside them: the same distances, most rows ruled out unread.
 
+mod screen;
+
+use self::screen::Screen;
 use super::transform::StandardScaler;
 use ndarray::{Array2, ArrayView1};
 use serde::{Deserialize, Serialize};
@@ -13,14 +19,40 @@ use serde::{Deserialize, Serialize};
 /// Guards the logs when a row coincides with its neighbours.
 const MIN_DISTANCE: f64 = 1e-9;
 
+/// Stored as its rows; the screen is built again when it is read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredNeighbours")]
 pub struct NearestNeighbours {
-    pub k: usize,
-    pub scaler: StandardScaler,
+    k: usize,
+    scaler: StandardScaler,
     /// Genuine rows, already scaled.
-    pub genuine: Array2<f64>,
+    genuine: Array2<f64>,
     /// Negative rows, already scaled (may be empty).
-    pub negatives: Array2<f64>,
+    negatives: Array2<f64>,
+    /// The negatives' screen (`None` where one would not pay).
+    #[serde(skip_serializing)]
+    screen: Option<Screen>,
+}
+
+/// What a [`NearestNeighbours`] is stored as.
+#[derive(Deserialize)]
+struct StoredNeighbours {
+    k: usize,
+    scaler: StandardScaler,
+    genuine: Array2<f64>,
+    negatives: Array2<f64>,
+}
+
+impl From<StoredNeighbours> for NearestNeighbours {
+    fn from(stored: StoredNeighbours) -> Self {
+        NearestNeighbours {
+            k: stored.k,
+            scaler: stored.scaler,
+            genuine: stored.genuine,
+            screen: Screen::of(&stored.negatives),
+            negatives: stored.negatives,
+        }
+    }
 }
 
 /// Independent partial sums in [`squared_euclidean`].
@@ -116,12 +148,13 @@ impl NearestNeighbours {
     pub fn fit(genuine: &Array2<f64>, negatives: &Array2<f64>, k: usize) -> NearestNeighbours {
         let all = ndarray::concatenate![ndarray::Axis(0), genuine.view(), negatives.view()];
         let scaler = StandardScaler::fit(&all);
-        NearestNeighbours {
+        StoredNeighbours {
             k: k.max(1),
             genuine: scaler.apply(genuine),
             negatives: scaler.apply(negatives),
             scaler,
         }
+        .into()
     }
 
     fn similarity_scaled(&self, row: ArrayView1<f64>, skip_genuine: Option<usize>) -> f64 {
@@ -132,10 +165,11 @@ impl NearestNeighbours {
         if self.negatives.nrows() == 0 {
             return -genuine;
         }
-        let negative = mean_of_first(
-            &sorted_distances(&self.negatives, row, None, self.k),
-            self.k,
-        );
+        let negative = match &self.screen {
+            Some(screen) => screen.nearest(&self.negatives, row, self.k),
+            None => sorted_distances(&self.negatives, row, None, self.k),
+        };
+        let negative = mean_of_first(&negative, self.k);
         negative.ln() - genuine.ln()
     }
 
@@ -255,5 +289,44 @@ mod tests {
             "{near_user} {near_background}"
         );
         assert_eq!(ours.leave_one_out_similarities().len(), 40);
+    }
+
+    #[test]
+    fn a_stored_model_reads_back_with_its_screen_and_scores_the_same() {
+        let mut rng = StdRng::seed_from_u64(13);
+        let genuine = Array2::from_shape_fn((20, 30), |_| rng.random_range(-1.0..1.0));
+        let negatives = Array2::from_shape_fn((200, 30), |_| 1.0 + rng.random_range(-1.0..1.0));
+        let fitted = NearestNeighbours::fit(&genuine, &negatives, 5);
+        assert!(
+            fitted.screen.is_some(),
+            "200 negatives of 30 columns are screened"
+        );
+        let json = serde_json::to_value(&fitted).expect("serialisable");
+        // Stored as before the screen: its rows, not the screen.
+        let mut keys: Vec<&str> = json
+            .as_object()
+            .expect("an object")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["genuine", "k", "negatives", "scaler"]);
+        let read: NearestNeighbours = serde_json::from_value(json).expect("readable");
+        assert_eq!(read, fitted);
+        let row = Array1::from_shape_fn(30, |_| rng.random_range(-1.0..2.0));
+        assert_eq!(read.similarity(row.view()), fitted.similarity(row.view()));
+        // And the screen changes no score: the same model scanned plainly agrees.
+        let plain = NearestNeighbours {
+            screen: None,
+            ..fitted.clone()
+        };
+        for _ in 0..50 {
+            let row = Array1::from_shape_fn(30, |_| rng.random_range(-1.0..2.0));
+            assert_eq!(plain.similarity(row.view()), fitted.similarity(row.view()));
+        }
+        assert_eq!(
+            plain.leave_one_out_similarities(),
+            fitted.leave_one_out_similarities()
+        );
     }
 }

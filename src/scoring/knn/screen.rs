@@ -1,0 +1,288 @@
+//! A screen for the nearest-neighbour scan: a lower bound of each stored row's distance from a
+//! few numbers per row, so that most rows are ruled out without reading their columns.
+//!
+//! The stored rows' coordinates on a few orthonormal axes (their principal axes, where the rows
+//! spread the most) are kept beside them. The squared distance between two points is at least
+//! the squared distance between their coordinates on orthonormal axes (Bessel's inequality), so
+//! a row whose coordinates lie farther from the scored row's than the k-th nearest distance
+//! found so far cannot be among the k nearest. Free-text rows are dozens of correlated timings
+//! (a fast typist is fast on every digraph): a few axes carry most of their spread.
+//!
+//! What [`Screen::nearest`] finds is exactly what the plain scan finds: every row it does not
+//! rule out gets the same sum, and it rules out only rows certainly farther than the bound (a
+//! slack far above the projections' rounding is left, see [`RELATIVE_SLACK`]).
+
+use ndarray::{Array1, Array2, ArrayView1, Axis};
+use smartcore::linalg::traits::evd::EVDDecomposable;
+
+use super::squared_euclidean_within;
+
+/// Axes each stored row keeps its coordinates on: a row is screened by this many products
+/// instead of a full distance.
+const AXES: usize = 8;
+
+/// Fewest stored rows worth a screen; a short scan is as quick without.
+const MIN_ROWS: usize = 32;
+
+/// Fewest columns worth a screen (below, the coordinates are nearly the rows themselves).
+const MIN_COLUMNS: usize = 2 * AXES;
+
+/// Slack on the bound, relative to the squared norms involved. The coordinates' rounding is
+/// below 1e-12 of those (eight sums of at most a few hundred products, on axes orthonormal to
+/// 1e-12); a thousand times that rules out no row that matters and no row it should not.
+const RELATIVE_SLACK: f64 = 1e-9;
+
+/// Largest departure from orthonormality the axes may show (checked when built).
+const ORTHONORMAL_TOLERANCE: f64 = 1e-12;
+
+/// The stored rows' coordinates on their principal axes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Screen {
+    /// [`AXES`] × columns; orthonormal rows.
+    axes: Array2<f64>,
+    /// The stored rows' coordinates, axis by axis: [`AXES`] runs of one coordinate per row, so
+    /// that screening every row is a few passes of vector instructions.
+    coordinates: Vec<f64>,
+    /// The largest squared norm of a stored row (sizes the slack).
+    largest_squared_norm: f64,
+}
+
+impl Screen {
+    /// The screen of `rows`, or `None` where one would not pay (few rows or columns) or the
+    /// axes cannot be found to the tolerance (the plain scan is then used).
+    pub fn of(rows: &Array2<f64>) -> Option<Screen> {
+        if rows.nrows() < MIN_ROWS || rows.ncols() < MIN_COLUMNS {
+            return None;
+        }
+        let mean = rows.mean_axis(Axis(0))?;
+        let centred = rows - &mean;
+        let covariance = centred.t().dot(&centred);
+        // Eigenvectors in columns, by falling eigenvalue: the axes of largest spread first.
+        let eigen = covariance.evd(true).ok()?;
+        let axes = orthonormal(
+            (0..AXES).map(|axis| eigen.V.column(axis).to_owned()),
+            rows.ncols(),
+        )?;
+        let coordinates = axes
+            .rows()
+            .into_iter()
+            .flat_map(|axis| rows.rows().into_iter().map(move |row| axis.dot(&row)))
+            .collect();
+        let largest_squared_norm = rows
+            .rows()
+            .into_iter()
+            .map(|row| row.dot(&row))
+            .fold(0.0, f64::max);
+        let screen = Screen {
+            axes,
+            coordinates,
+            largest_squared_norm,
+        };
+        screen.is_sound().then_some(screen)
+    }
+
+    /// Finite everywhere and orthonormal to [`ORTHONORMAL_TOLERANCE`]: what the bound needs.
+    fn is_sound(&self) -> bool {
+        let gram = self.axes.dot(&self.axes.t());
+        let orthonormal = gram.indexed_iter().all(|((i, j), value)| {
+            let expected = if i == j { 1.0 } else { 0.0 };
+            (value - expected).abs() <= ORTHONORMAL_TOLERANCE
+        });
+        orthonormal
+            && self.coordinates.iter().all(|value| value.is_finite())
+            && self.largest_squared_norm.is_finite()
+    }
+
+    /// Each stored row's screen: the squared distance of its coordinates from `projected`.
+    fn screened(&self, projected: &[f64; AXES]) -> Vec<f64> {
+        let rows = self.coordinates.len() / AXES;
+        let mut screened = vec![0.0; rows];
+        if rows == 0 {
+            return screened;
+        }
+        for (along_axis, scored) in self.coordinates.chunks_exact(rows).zip(projected) {
+            for (screen, stored) in screened.iter_mut().zip(along_axis) {
+                let difference = stored - scored;
+                *screen += difference * difference;
+            }
+        }
+        screened
+    }
+
+    /// The `k` smallest distances from `row` to `rows` (the rows this screen was built from),
+    /// ascending: exactly what [`super::sorted_distances`] gives.
+    ///
+    /// The `k` rows whose coordinates lie nearest are measured first, so the bound is tight
+    /// from the start; every other row is measured only if its coordinates do not already put
+    /// it beyond the k-th nearest so far.
+    pub fn nearest(&self, rows: &Array2<f64>, row: ArrayView1<f64>, k: usize) -> Vec<f64> {
+        let mut nearest: Vec<f64> = Vec::with_capacity(k + 1);
+        if k == 0 {
+            return nearest;
+        }
+        let projected: [f64; AXES] = std::array::from_fn(|axis| self.axes.row(axis).dot(&row));
+        let slack = RELATIVE_SLACK * (1.0 + self.largest_squared_norm + row.dot(&row));
+        let screened = self.screened(&projected);
+        // The k smallest screens (ascending) with their rows.
+        let mut seeds: Vec<(f64, usize)> = Vec::with_capacity(k + 1);
+        for (i, &screen) in screened.iter().enumerate() {
+            if seeds.len() < k || seeds.last().is_some_and(|&(largest, _)| screen < largest) {
+                let at = seeds.partition_point(|(kept, _)| kept.total_cmp(&screen).is_le());
+                seeds.insert(at, (screen, i));
+                seeds.truncate(k);
+            }
+        }
+        for &(_, i) in &seeds {
+            keep(
+                &mut nearest,
+                k,
+                squared_euclidean_within(rows.row(i), row, f64::INFINITY),
+            );
+        }
+        seeds.sort_unstable_by_key(|&(_, i)| i);
+        let mut seeds = seeds.iter().map(|&(_, i)| i).peekable();
+        for (i, (stored, screen)) in rows.rows().into_iter().zip(&screened).enumerate() {
+            if seeds.next_if_eq(&i).is_some() {
+                continue;
+            }
+            let bound = if nearest.len() == k {
+                nearest[k - 1]
+            } else {
+                f64::INFINITY
+            };
+            // Not `<=`: a NaN screen (from an overflowed row) rules nothing out.
+            if *screen > bound * (1.0 + RELATIVE_SLACK) + slack {
+                continue;
+            }
+            keep(
+                &mut nearest,
+                k,
+                squared_euclidean_within(stored, row, bound),
+            );
+        }
+        nearest
+            .iter_mut()
+            .for_each(|squared| *squared = squared.sqrt());
+        nearest
+    }
+}
+
+/// Adds a measured squared distance to the `k` nearest, kept ascending.
+fn keep(nearest: &mut Vec<f64>, k: usize, squared: Option<f64>) {
+    let Some(squared) = squared else {
+        return;
+    };
+    let at = nearest.partition_point(|kept| kept.total_cmp(&squared).is_le());
+    if at < k {
+        nearest.insert(at, squared);
+        nearest.truncate(k);
+    }
+}
+
+/// The vectors made orthonormal (Gram–Schmidt, each projection taken twice: once is not
+/// enough in floating point), or `None` if one is (nearly) a combination of the others.
+fn orthonormal(vectors: impl Iterator<Item = Array1<f64>>, columns: usize) -> Option<Array2<f64>> {
+    let mut axes: Vec<Array1<f64>> = Vec::new();
+    for mut vector in vectors {
+        for _ in 0..2 {
+            for axis in &axes {
+                let along = vector.dot(axis);
+                vector.scaled_add(-along, axis);
+            }
+        }
+        let norm = vector.dot(&vector).sqrt();
+        // NaN too: a vector of no length (or none at all) gives no axis.
+        if norm.is_nan() || norm <= 0.5 {
+            return None;
+        }
+        vector /= norm;
+        axes.push(vector);
+    }
+    let flat: Vec<f64> = axes.iter().flatten().copied().collect();
+    Array2::from_shape_vec((axes.len(), columns), flat).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::scoring::knn::sorted_distances;
+    use rand::rngs::StdRng;
+    use rand::{Rng, SeedableRng};
+
+    /// Rows of `columns` timings driven by a few shared factors (speed, rhythm), as typing is,
+    /// plus noise; a few far outliers.
+    fn typing_like(rng: &mut StdRng, rows: usize, columns: usize) -> Array2<f64> {
+        let mut data = Array2::zeros((rows, columns));
+        for mut row in data.rows_mut() {
+            let factors: [f64; 3] = std::array::from_fn(|_| rng.random_range(-2.0..2.0));
+            for (column, value) in row.iter_mut().enumerate() {
+                let loading = (column % 3) as f64 * 0.5 + 0.5;
+                *value = factors[column % 3] * loading + rng.random_range(-0.5..0.5);
+            }
+            if rng.random_range(0..40) == 0 {
+                row *= 50.0;
+            }
+        }
+        data
+    }
+
+    #[test]
+    fn the_screened_scan_finds_exactly_the_distances_of_the_plain_scan() {
+        let mut rng = StdRng::seed_from_u64(17);
+        for (rows, columns) in [(32, 16), (184, 59), (1000, 31), (300, 59)] {
+            let stored = typing_like(&mut rng, rows, columns);
+            let screen = Screen::of(&stored).expect("enough rows and columns for a screen");
+            let mut queries = typing_like(&mut rng, 50, columns);
+            // Stored rows themselves (distance 0, ties), a far row and a huge one.
+            queries.row_mut(0).assign(&stored.row(3));
+            queries.row_mut(1).fill(1e3);
+            queries.row_mut(2).fill(1e150);
+            for query in queries.rows() {
+                for k in [1, 2, 5, rows - 1, rows, rows + 3] {
+                    assert_eq!(
+                        screen.nearest(&stored, query, k),
+                        sorted_distances(&stored, query, None, k),
+                        "{rows}×{columns} k={k}"
+                    );
+                }
+                assert!(screen.nearest(&stored, query, 0).is_empty());
+            }
+        }
+    }
+
+    #[test]
+    fn a_screen_is_built_only_where_it_pays_and_its_axes_are_orthonormal() {
+        let mut rng = StdRng::seed_from_u64(19);
+        assert!(Screen::of(&typing_like(&mut rng, MIN_ROWS - 1, 59)).is_none());
+        assert!(Screen::of(&typing_like(&mut rng, 200, MIN_COLUMNS - 1)).is_none());
+        let screen = Screen::of(&typing_like(&mut rng, 200, 59)).expect("a screen");
+        assert_eq!(screen.axes.dim(), (AXES, 59));
+        assert_eq!(screen.coordinates.len(), 200 * AXES);
+        assert!(screen.is_sound());
+    }
+
+    #[test]
+    fn the_screen_rules_out_most_rows_of_correlated_timings() {
+        let mut rng = StdRng::seed_from_u64(23);
+        let stored = typing_like(&mut rng, 184, 59);
+        let screen = Screen::of(&stored).expect("a screen");
+        let queries = typing_like(&mut rng, 100, 59);
+        let (mut measured, mut total) = (0, 0);
+        for query in queries.rows() {
+            let projected: [f64; AXES] =
+                std::array::from_fn(|axis| screen.axes.row(axis).dot(&query));
+            let kth = *screen.nearest(&stored, query, 5).last().expect("five rows");
+            let bound = kth * kth;
+            measured += screen
+                .screened(&projected)
+                .iter()
+                .filter(|&&screened| screened <= bound)
+                .count();
+            total += stored.nrows();
+        }
+        assert!(
+            measured * 2 < total,
+            "{measured} of {total} rows still measured"
+        );
+    }
+}
