@@ -141,7 +141,8 @@ impl Screen {
         }
         seeds.sort_unstable_by_key(|&(_, i)| i);
         let mut seeds = seeds.iter().map(|&(_, i)| i).peekable();
-        for (i, (stored, screen)) in rows.rows().into_iter().zip(&screened).enumerate() {
+        // Most rows end at the comparison: a row's view is made only for those measured.
+        for (i, &screen) in screened.iter().enumerate() {
             if seeds.next_if_eq(&i).is_some() {
                 continue;
             }
@@ -151,13 +152,13 @@ impl Screen {
                 f64::INFINITY
             };
             // Not `<=`: a NaN screen (from an overflowed row) rules nothing out.
-            if *screen > bound * (1.0 + RELATIVE_SLACK) + slack {
+            if screen > bound * (1.0 + RELATIVE_SLACK) + slack {
                 continue;
             }
             keep(
                 &mut nearest,
                 k,
-                squared_euclidean_within(stored, row, bound),
+                squared_euclidean_within(rows.row(i), row, bound),
             );
         }
         nearest
