@@ -7,7 +7,7 @@
 //! is the classic majority vote, kept to check this struct against smartcore's classifier.
 //!
 //! The negatives (the background population, most of the stored rows) are scanned through a
-//! [`screen::Screen`] built beside them: the same distances, most rows ruled out unread.
+//! `screen::Screen` built beside them: the same distances, most rows ruled out unread.
 
 mod screen;
 

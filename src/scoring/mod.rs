@@ -2,8 +2,9 @@
 //!
 //! - [`transform`] log of timings and standard scaling; [`normalise`] per-user z-norm.
 //! - [`manhattan`] scaled Manhattan (genuine only), [`weighted_manhattan`] the same with
-//!   learned per-user column weights, [`knn`] nearest neighbours, [`svm`]
-//!   smartcore-trained RBF SVM exported to our own struct.
+//!   learned per-user column weights, [`knn`] nearest neighbours (the negatives scanned through
+//!   a screen of their principal-axis coordinates, `knn::screen`: the same distances, most
+//!   rows ruled out unread), [`svm`] smartcore-trained RBF SVM exported to our own struct.
 //! - [`config`] training settings, [`model`] the [`model::UserModel`] that fuses the detectors
 //!   into one 0..1 score, [`threshold`] per-user decision threshold, [`metrics`] EER and DET.
 //!

@@ -13,7 +13,8 @@
 //! slack far above the projections' rounding is left, see [`RELATIVE_SLACK`]).
 
 use ndarray::{Array1, Array2, ArrayView1, Axis};
-use smartcore::linalg::traits::evd::EVDDecomposable;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
 
 use super::squared_euclidean_within;
 
@@ -34,6 +35,13 @@ const RELATIVE_SLACK: f64 = 1e-9;
 
 /// Largest departure from orthonormality the axes may show (checked when built).
 const ORTHONORMAL_TOLERANCE: f64 = 1e-12;
+
+/// Rounds of the subspace iteration that turns the start axes towards the principal ones.
+/// Any orthonormal axes give a true bound; nearer the principal ones, a tighter one.
+const AXIS_ROUNDS: usize = 30;
+
+/// Seed of the start axes (fixed: a model's screen is the same each time it is built).
+const AXIS_SEED: u64 = 0x5c2e_e7a1;
 
 /// The stored rows' coordinates on their principal axes.
 #[derive(Debug, Clone, PartialEq)]
@@ -57,12 +65,10 @@ impl Screen {
         let mean = rows.mean_axis(Axis(0))?;
         let centred = rows - &mean;
         let covariance = centred.t().dot(&centred);
-        // Eigenvectors in columns, by falling eigenvalue: the axes of largest spread first.
-        let eigen = covariance.evd(true).ok()?;
-        let axes = orthonormal(
-            (0..AXES).map(|axis| eigen.V.column(axis).to_owned()),
-            rows.ncols(),
-        )?;
+        if !covariance.iter().all(|value| value.is_finite()) {
+            return None;
+        }
+        let axes = principal_axes(&covariance)?;
         let coordinates = axes
             .rows()
             .into_iter()
@@ -180,23 +186,52 @@ fn keep(nearest: &mut Vec<f64>, k: usize, squared: Option<f64>) {
     }
 }
 
+/// [`AXES`] orthonormal axes spanning (nearly) the covariance's dominant eigenvectors, by
+/// subspace iteration from fixed pseudo-random axes (axes of single columns would not do:
+/// free-text rows hold columns that repeat one another, imputed from the same median);
+/// `None` when the spread has fewer than [`AXES`] directions. Ours rather than smartcore's
+/// eigendecomposition, which panics ("Too many iterations") where its QL iteration does not
+/// converge.
+fn principal_axes(covariance: &Array2<f64>) -> Option<Array2<f64>> {
+    let columns = covariance.nrows();
+    let mut rng = StdRng::seed_from_u64(AXIS_SEED);
+    let mut axes = orthonormal(
+        (0..AXES).map(|_| Array1::from_shape_fn(columns, |_| rng.random_range(-1.0..1.0))),
+        columns,
+    )?;
+    for _ in 0..AXIS_ROUNDS {
+        // Rows of `axes · C` are `C · axis` (C is symmetric).
+        let grown = axes.dot(covariance);
+        axes = orthonormal(grown.rows().into_iter().map(|row| row.to_owned()), columns)?;
+    }
+    Some(axes)
+}
+
 /// The vectors made orthonormal (Gram–Schmidt, each projection taken twice: once is not
 /// enough in floating point), or `None` if one is (nearly) a combination of the others.
 fn orthonormal(vectors: impl Iterator<Item = Array1<f64>>, columns: usize) -> Option<Array2<f64>> {
+    /// What is left of a unit vector once the earlier axes are taken out, below which it is
+    /// taken for a combination of them.
+    const LEAST_NEW: f64 = 1e-9;
     let mut axes: Vec<Array1<f64>> = Vec::new();
     for mut vector in vectors {
+        let norm = vector.dot(&vector).sqrt();
+        if !norm.is_finite() || norm <= 0.0 {
+            return None;
+        }
+        vector /= norm;
         for _ in 0..2 {
             for axis in &axes {
                 let along = vector.dot(axis);
                 vector.scaled_add(-along, axis);
             }
         }
-        let norm = vector.dot(&vector).sqrt();
-        // NaN too: a vector of no length (or none at all) gives no axis.
-        if norm.is_nan() || norm <= 0.5 {
+        let left = vector.dot(&vector).sqrt();
+        // NaN too: what is not a number gives no axis.
+        if left.is_nan() || left <= LEAST_NEW {
             return None;
         }
-        vector /= norm;
+        vector /= left;
         axes.push(vector);
     }
     let flat: Vec<f64> = axes.iter().flatten().copied().collect();
@@ -207,8 +242,6 @@ fn orthonormal(vectors: impl Iterator<Item = Array1<f64>>, columns: usize) -> Op
 mod tests {
     use super::*;
     use crate::scoring::knn::sorted_distances;
-    use rand::rngs::StdRng;
-    use rand::{Rng, SeedableRng};
 
     /// Rows of `columns` timings driven by a few shared factors (speed, rhythm), as typing is,
     /// plus noise; a few far outliers.
@@ -260,6 +293,17 @@ mod tests {
         assert_eq!(screen.axes.dim(), (AXES, 59));
         assert_eq!(screen.coordinates.len(), 200 * AXES);
         assert!(screen.is_sound());
+        // Columns that repeat one another (free text imputes missing digraphs and keys from
+        // one median) still leave axes to find.
+        let mut repeating = typing_like(&mut rng, 200, 59);
+        for column in 8..20 {
+            let first = repeating.column(7).to_owned();
+            repeating.column_mut(column).assign(&first);
+        }
+        assert!(Screen::of(&repeating).is_some_and(|screen| screen.is_sound()));
+        // Rows that all repeat one row have no spread to find axes in: no screen.
+        let flat = Array2::from_shape_fn((100, 20), |(_, column)| column as f64);
+        assert!(Screen::of(&flat).is_none());
     }
 
     #[test]
