@@ -330,4 +330,49 @@ mod tests {
             "{measured} of {total} rows still measured"
         );
     }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// One value of a stored or scored row: mostly ordinary, sometimes far out, tiny,
+        /// or repeated exactly (ties between rows).
+        fn value() -> impl Strategy<Value = f64> {
+            prop_oneof![
+                8 => -3.0..3.0f64,
+                1 => -1e6..1e6f64,
+                1 => -1e-9..1e-9f64,
+                1 => Just(0.5),
+            ]
+        }
+
+        fn rows(count: usize, columns: usize) -> impl Strategy<Value = Array2<f64>> {
+            proptest::collection::vec(value(), count * columns).prop_map(move |values| {
+                Array2::from_shape_vec((count, columns), values).expect("count × columns")
+            })
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(256))]
+
+            /// Whatever the rows, where a screen is built it finds what the plain scan finds.
+            #[test]
+            fn the_screen_never_changes_the_nearest_distances(
+                (stored, queries, k) in (MIN_ROWS..80usize, MIN_COLUMNS..24usize)
+                    .prop_flat_map(|(count, columns)| {
+                        (rows(count, columns), rows(4, columns), 0..count + 3)
+                    })
+            ) {
+                if let Some(screen) = Screen::of(&stored) {
+                    prop_assert!(screen.is_sound());
+                    for query in queries.rows() {
+                        prop_assert_eq!(
+                            screen.nearest(&stored, query, k),
+                            sorted_distances(&stored, query, None, k)
+                        );
+                    }
+                }
+            }
+        }
+    }
 }
