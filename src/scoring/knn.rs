@@ -111,31 +111,62 @@ fn sorted_distances(
     skip: Option<usize>,
     k: usize,
 ) -> Vec<f64> {
-    let mut nearest: Vec<f64> = Vec::with_capacity(k + 1);
-    if k == 0 {
-        return nearest;
-    }
+    let mut nearest = Nearest::new(k);
     for (i, stored) in rows.rows().into_iter().enumerate() {
         if Some(i) == skip {
             continue;
         }
-        let bound = if nearest.len() == k {
-            nearest[k - 1]
-        } else {
-            f64::INFINITY
-        };
-        if let Some(squared) = squared_euclidean_within(stored, row, bound) {
-            let at = nearest.partition_point(|kept| kept.total_cmp(&squared).is_le());
-            if at < k {
-                nearest.insert(at, squared);
-                nearest.truncate(k);
-            }
+        nearest.keep(squared_euclidean_within(stored, row, nearest.bound()));
+    }
+    nearest.into_distances()
+}
+
+/// The `k` smallest squared distances measured so far, ascending (k is small).
+struct Nearest {
+    k: usize,
+    squared: Vec<f64>,
+}
+
+impl Nearest {
+    fn new(k: usize) -> Nearest {
+        Nearest {
+            k,
+            squared: Vec::with_capacity(k + 1),
         }
     }
-    nearest
-        .iter_mut()
-        .for_each(|squared| *squared = squared.sqrt());
-    nearest
+
+    /// The k-th nearest so far: a row farther than this cannot be among the nearest (with
+    /// k = 0, every row is).
+    fn bound(&self) -> f64 {
+        match self.k {
+            0 => f64::NEG_INFINITY,
+            k if self.squared.len() == k => self.squared[k - 1],
+            _ => f64::INFINITY,
+        }
+    }
+
+    /// Keeps a measured squared distance if it is among the `k` nearest (`None`: a row given
+    /// up beyond the bound).
+    fn keep(&mut self, squared: Option<f64>) {
+        let Some(squared) = squared else {
+            return;
+        };
+        let at = self
+            .squared
+            .partition_point(|kept| kept.total_cmp(&squared).is_le());
+        if at < self.k {
+            self.squared.insert(at, squared);
+            self.squared.truncate(self.k);
+        }
+    }
+
+    /// The distances kept, ascending.
+    fn into_distances(mut self) -> Vec<f64> {
+        self.squared
+            .iter_mut()
+            .for_each(|squared| *squared = squared.sqrt());
+        self.squared
+    }
 }
 
 fn mean_of_first(distances: &[f64], k: usize) -> f64 {

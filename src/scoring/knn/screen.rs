@@ -16,7 +16,7 @@ use ndarray::{Array1, Array2, ArrayView1, Axis};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::squared_euclidean_within;
+use super::{Nearest, squared_euclidean_within};
 
 /// Axes each stored row keeps its coordinates on: a row is screened by this many products
 /// instead of a full distance.
@@ -122,10 +122,7 @@ impl Screen {
     /// from the start; every other row is measured only if its coordinates do not already put
     /// it beyond the k-th nearest so far.
     pub fn nearest(&self, rows: &Array2<f64>, row: ArrayView1<f64>, k: usize) -> Vec<f64> {
-        let mut nearest: Vec<f64> = Vec::with_capacity(k + 1);
-        if k == 0 {
-            return nearest;
-        }
+        let mut nearest = Nearest::new(k);
         let projected: [f64; AXES] = std::array::from_fn(|axis| self.axes.row(axis).dot(&row));
         let slack = RELATIVE_SLACK * (1.0 + self.largest_squared_norm + row.dot(&row));
         let screened = self.screened(&projected);
@@ -139,11 +136,7 @@ impl Screen {
             }
         }
         for &(_, i) in &seeds {
-            keep(
-                &mut nearest,
-                k,
-                squared_euclidean_within(rows.row(i), row, f64::INFINITY),
-            );
+            nearest.keep(squared_euclidean_within(rows.row(i), row, f64::INFINITY));
         }
         seeds.sort_unstable_by_key(|&(_, i)| i);
         let mut seeds = seeds.iter().map(|&(_, i)| i).peekable();
@@ -152,37 +145,14 @@ impl Screen {
             if seeds.next_if_eq(&i).is_some() {
                 continue;
             }
-            let bound = if nearest.len() == k {
-                nearest[k - 1]
-            } else {
-                f64::INFINITY
-            };
+            let bound = nearest.bound();
             // Not `<=`: a NaN screen (from an overflowed row) rules nothing out.
             if screen > bound * (1.0 + RELATIVE_SLACK) + slack {
                 continue;
             }
-            keep(
-                &mut nearest,
-                k,
-                squared_euclidean_within(rows.row(i), row, bound),
-            );
+            nearest.keep(squared_euclidean_within(rows.row(i), row, bound));
         }
-        nearest
-            .iter_mut()
-            .for_each(|squared| *squared = squared.sqrt());
-        nearest
-    }
-}
-
-/// Adds a measured squared distance to the `k` nearest, kept ascending.
-fn keep(nearest: &mut Vec<f64>, k: usize, squared: Option<f64>) {
-    let Some(squared) = squared else {
-        return;
-    };
-    let at = nearest.partition_point(|kept| kept.total_cmp(&squared).is_le());
-    if at < k {
-        nearest.insert(at, squared);
-        nearest.truncate(k);
+        nearest.into_distances()
     }
 }
 
