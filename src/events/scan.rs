@@ -21,6 +21,47 @@ use super::decode::{CODE, ID, Key, Kind, WireEvent};
 /// nor underflow an `f64`; a longer one is left to serde_json.
 const MAX_NUMBER_BYTES: usize = 32;
 
+/// Most significant digits [`exact_decimal`] reads: below 2^53, so every such mantissa is an
+/// exact `f64`.
+const EXACT_DIGITS: usize = 15;
+
+/// Powers of ten up to 10^15, each an exact `f64`.
+const POWERS_OF_TEN: [f64; EXACT_DIGITS + 1] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+];
+
+/// A number of [`Scanner::number_text`]'s form (digits and at most one point, checked
+/// there) with at most [`EXACT_DIGITS`] digits, as the
+/// nearest `f64`, without the general parser (a tenth of decoding a frame): its digits make an
+/// integer `m` and its `k` decimals a power of ten, both exact `f64`s, and IEEE division rounds
+/// `m / 10^k` to the nearest `f64` as `str::parse` does (Clinger's fast path). `None` for longer
+/// numbers, which are parsed in full.
+fn exact_decimal(text: &[u8]) -> Option<f64> {
+    let (negative, digits) = match text {
+        [b'-', rest @ ..] => (true, rest),
+        _ => (false, text),
+    };
+    if digits.len() > EXACT_DIGITS + 1 {
+        return None;
+    }
+    let mut mantissa: u64 = 0;
+    let mut point = None;
+    for (at, &byte) in digits.iter().enumerate() {
+        if byte == b'.' {
+            point = Some(at);
+        } else {
+            mantissa = mantissa * 10 + u64::from(byte.wrapping_sub(b'0'));
+        }
+    }
+    let decimals = point.map_or(0, |at| digits.len() - at - 1);
+    if digits.len() - usize::from(point.is_some()) > EXACT_DIGITS {
+        return None;
+    }
+    // Exact: `mantissa` < 10^15 < 2^53.
+    let value = mantissa as f64 / POWERS_OF_TEN[decimals];
+    Some(if negative { -value } else { value })
+}
+
 /// How the browser SDK writes a key event, up to its code and from its code to its time:
 /// `{"kind":"key_down","code":"KeyT","t":1000.5}`.
 const KEY_DOWN_AS_WRITTEN: &[u8] = br#"{"kind":"key_down","code":"#;
@@ -152,7 +193,8 @@ impl<'a> Scanner<'a> {
     /// A number, as an `f64` rounded to nearest (as serde_json reads an integer or a decimal
     /// into an `f64`).
     fn number(&mut self) -> Option<f64> {
-        self.number_text()?.parse().ok()
+        let text = self.number_text()?;
+        exact_decimal(text.as_bytes()).or_else(|| text.parse().ok())
     }
 
     /// A non-negative integer that fits a `u32`.
@@ -235,6 +277,47 @@ impl<'a> Scanner<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(4096))]
+
+        /// The fast path reads every number it takes to the same bits as `str::parse`.
+        #[test]
+        fn exact_decimals_are_parsed_to_the_bit(
+            negative: bool,
+            whole in "(0|[1-9][0-9]{0,17})",
+            decimals in proptest::option::of("[0-9]{1,17}"),
+        ) {
+            let text = format!(
+                "{}{whole}{}",
+                if negative { "-" } else { "" },
+                decimals.map_or(String::new(), |d| format!(".{d}")),
+            );
+            let parsed: f64 = text.parse().unwrap();
+            if let Some(fast) = exact_decimal(text.as_bytes()) {
+                prop_assert_eq!(fast.to_bits(), parsed.to_bits(), "{}", text);
+            }
+            let mut scanner = Scanner::new(&text);
+            let read = (text.len() <= MAX_NUMBER_BYTES).then_some(parsed.to_bits());
+            prop_assert_eq!(scanner.number().map(f64::to_bits), read);
+        }
+    }
+
+    #[test]
+    fn exact_decimals_cover_the_sdk_s_times_and_leave_long_numbers() {
+        assert_eq!(exact_decimal(b"1000.5"), Some(1000.5));
+        assert_eq!(
+            exact_decimal(b"-0").map(f64::to_bits),
+            Some((-0.0f64).to_bits())
+        );
+        assert_eq!(
+            exact_decimal(b"123456789012.345"),
+            Some(123_456_789_012.345)
+        );
+        assert_eq!(exact_decimal(b"0.1"), Some(0.1));
+        assert_eq!(exact_decimal(b"1234567890123456"), None, "16 digits");
+    }
 
     fn event(text: &str) -> Option<RawEvent> {
         let mut scanner = Scanner::new(text);
