@@ -10,8 +10,6 @@ use super::keystrokes::{Keystroke, pair_keys};
 use super::stats::{mean, median, median_in_place, std_dev};
 use super::{FeatureError, MS_PER_S};
 use crate::events::{Modality, Sample};
-use foldhash::fast::RandomState;
-use std::collections::HashMap;
 use std::sync::LazyLock;
 
 /// Fewest complete keystrokes a free-text sample must hold.
@@ -92,13 +90,28 @@ static CODES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     codes
 });
 
-/// Each code of [`CODES`] by name, to its id.
-static CODE_IDS: LazyLock<HashMap<&'static str, usize, RandomState>> = LazyLock::new(|| {
-    CODES
-        .iter()
-        .enumerate()
-        .map(|(id, code)| (*code, id))
-        .collect()
+/// The id of each code of [`CODES`] by how it is spelt: `Key` and a capital letter (by the
+/// letter), or `Space`. No other code is named by a feature (a test holds [`CODES`] to it).
+struct CodeIds {
+    letters: [Option<usize>; 26],
+    space: Option<usize>,
+}
+
+static CODE_IDS: LazyLock<CodeIds> = LazyLock::new(|| {
+    let mut ids = CodeIds {
+        letters: [None; 26],
+        space: None,
+    };
+    for (id, code) in CODES.iter().enumerate() {
+        match code.as_bytes() {
+            [b'K', b'e', b'y', letter @ b'A'..=b'Z'] => {
+                ids.letters[usize::from(letter - b'A')] = Some(id);
+            }
+            b"Space" => ids.space = Some(id),
+            _ => unreachable!("a feature names {code}, neither a letter key nor Space"),
+        }
+    }
+    ids
 });
 
 /// The place in [`DIGRAPHS`] of the digraph (first id, second id), at `first * CODES.len() +
@@ -114,8 +127,14 @@ static DIGRAPH_OF_IDS: LazyLock<Vec<u8>> = LazyLock::new(|| {
     table
 });
 
+/// The code's place in [`CODES`]: read from its bytes, as this runs for every keystroke of
+/// every scored window (a hash lookup was a visible share of the WebSocket peak).
 fn code_id(code: &str) -> Option<usize> {
-    CODE_IDS.get(code).copied()
+    match code.as_bytes() {
+        [b'K', b'e', b'y', letter @ b'A'..=b'Z'] => CODE_IDS.letters[usize::from(letter - b'A')],
+        b"Space" => CODE_IDS.space,
+        _ => None,
+    }
 }
 
 /// The place in [`DIGRAPHS`] of the pair of codes with these ids, if a feature names it.
@@ -194,17 +213,19 @@ pub fn from_keystrokes(keys: &[Keystroke]) -> Result<Vec<f64>, FeatureError> {
         .iter()
         .map(|k| (k.up_ms - k.down_ms) / MS_PER_S)
         .collect();
-    let pairs: Vec<(&Keystroke, &Keystroke)> = keys.iter().zip(keys.iter().skip(1)).collect();
-    let all_dd: Vec<f64> = pairs
-        .iter()
-        .map(|(a, b)| (b.down_ms - a.down_ms) / MS_PER_S)
+    // Pair i is (keys[i], keys[i + 1]).
+    let all_dd: Vec<f64> = keys
+        .windows(2)
+        .map(|pair| (pair[1].down_ms - pair[0].down_ms) / MS_PER_S)
         .collect();
     // Rhythm statistics ignore thinking pauses, which say more about the text than the typist.
-    let in_rhythm: Vec<usize> = (0..pairs.len()).filter(|&i| all_dd[i] <= PAUSE_S).collect();
+    let in_rhythm: Vec<usize> = (0..all_dd.len())
+        .filter(|&i| all_dd[i] <= PAUSE_S)
+        .collect();
     let dd: Vec<f64> = in_rhythm.iter().map(|&i| all_dd[i]).collect();
     let ud: Vec<f64> = in_rhythm
         .iter()
-        .map(|&i| (pairs[i].1.down_ms - pairs[i].0.up_ms) / MS_PER_S)
+        .map(|&i| (keys[i + 1].down_ms - keys[i].up_ms) / MS_PER_S)
         .collect();
 
     let first_down = keys.first().map_or(0.0, |k| k.down_ms);
@@ -223,7 +244,8 @@ pub fn from_keystrokes(keys: &[Keystroke]) -> Result<Vec<f64>, FeatureError> {
         }
     };
 
-    let mut features = vec![
+    let mut features = Vec::with_capacity(FREE_TEXT_LEN);
+    features.extend([
         n.ln(),
         duration_s,
         if duration_s > 0.0 {
@@ -247,8 +269,7 @@ pub fn from_keystrokes(keys: &[Keystroke]) -> Result<Vec<f64>, FeatureError> {
             keys.iter().filter(|k| k.code == "Backspace").count(),
             keys.len(),
         ),
-    ];
-    // Pair i is (keys[i], keys[i + 1]).
+    ]);
     let ids: Vec<Option<usize>> = keys.iter().map(|k| code_id(&k.code)).collect();
     let digraph_times: Vec<(usize, f64)> = in_rhythm
         .iter()
@@ -316,6 +337,26 @@ mod tests {
         let hold_e = AGGREGATE_NAMES.len() + DIGRAPHS.len();
         assert!((features[hold_e] - 0.09).abs() < 1e-12, "hold of KeyE");
         assert!(features.iter().all(|v| v.is_finite()));
+    }
+
+    #[test]
+    fn every_code_a_feature_names_is_found_by_its_spelling() {
+        for (id, code) in CODES.iter().enumerate() {
+            assert_eq!(code_id(code), Some(id), "{code}");
+        }
+        for other in [
+            "KeyZ",
+            "Keyt",
+            "Key",
+            "KeyTT",
+            "Spac",
+            "Spaces",
+            "Backspace",
+            "",
+            "ÄeyT",
+        ] {
+            assert_eq!(code_id(other), None, "{other}");
+        }
     }
 
     #[test]
