@@ -127,7 +127,10 @@ impl LiveSession {
     pub fn new(spec: SessionSpec, registry: Addr<ModelRegistry>, state: Arc<AppState>) -> Self {
         let now = Instant::now();
         let settings = &state.settings.sessions;
-        let window = EventWindow::new(settings.window_max_events, settings.window_max_age());
+        let mut window = EventWindow::new(settings.window_max_events, settings.window_max_age());
+        if spec.modality == Modality::Keystroke {
+            window = window.pairing_keys();
+        }
         let budget = EventBudget::new(settings.max_events_per_sec, now);
         let duties = Duties::new(now, settings);
         LiveSession {

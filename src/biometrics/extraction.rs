@@ -6,7 +6,7 @@ use uuid::Uuid;
 use crate::configuration::BiometricSettings;
 use crate::error::ApiError;
 use crate::events::{Modality, RawEvent, Sample, SampleError, SampleLimits};
-use crate::features::keystrokes::{Keystroke, PairedKeys, pair_keys, pair_window};
+use crate::features::keystrokes::{Keystroke, PairedKeys, WindowKeys, pair_keys, pair_window};
 use crate::features::quality::{QualityPolicy, QualityReport, paired_quality};
 use crate::features::{fixed_text, free_text, motion, touch};
 
@@ -61,7 +61,16 @@ pub fn extract_window<'a>(
     user_id: Uuid,
     settings: &BiometricSettings,
 ) -> Option<Result<Extracted, ApiError>> {
-    let window = pair_window(events);
+    extract_paired_window(pair_window(events), text_id, user_id, settings)
+}
+
+/// [`extract_window`] of a window already checked and paired (as [`pair_window`] does).
+pub fn extract_paired_window(
+    window: WindowKeys,
+    text_id: Option<&str>,
+    user_id: Uuid,
+    settings: &BiometricSettings,
+) -> Option<Result<Extracted, ApiError>> {
     if window.kept == 0 {
         return None;
     }

@@ -7,8 +7,10 @@
 
 use crate::events::{KeyCode, Modality, RawEvent, SampleError, check_event};
 use foldhash::fast::RandomState;
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
+use std::hash::Hash;
 
 /// One complete key press. Times in milliseconds, as recorded.
 #[derive(Debug, Clone, PartialEq)]
@@ -96,7 +98,7 @@ pub struct WindowKeys {
 /// events, then check them and pair them in two more passes with a hash map each; a window
 /// holds few keys down at once, so `HeldKeys` looks them up in a short list.
 pub fn pair_window<'a>(events: impl IntoIterator<Item = &'a RawEvent>) -> WindowKeys {
-    let mut held = HeldKeys::default();
+    let mut held: HeldKeys<&str, usize> = HeldKeys::Listed(Vec::with_capacity(LISTED_HELD_KEYS));
     let mut opened: Vec<Press<'a>> = Vec::new();
     let mut kept = 0;
     let mut previous = f64::NEG_INFINITY;
@@ -118,7 +120,7 @@ pub fn pair_window<'a>(events: impl IntoIterator<Item = &'a RawEvent>) -> Window
         }
         kept += 1;
         match (event, released) {
-            (RawEvent::KeyDown { code, t }, _) if held.press(code, opened.len()) => {
+            (RawEvent::KeyDown { code, t }, _) if held.press(code.as_str(), opened.len()) => {
                 opened.push((code, *t, None));
             }
             (RawEvent::KeyUp { t, .. }, Some(index)) => opened[index].2 = Some(*t),
@@ -139,55 +141,94 @@ pub fn pair_window<'a>(events: impl IntoIterator<Item = &'a RawEvent>) -> Window
 const LISTED_HELD_KEYS: usize = 16;
 
 /// `a == b`, telling most different codes apart by their last byte first: codes share their
-/// length and prefix (`KeyA`, `KeyB`), where the full comparison is a call to `memcmp`.
+/// length and prefix (`KeyA`, `KeyB`). Compared byte by byte from the end: `==` on strings is
+/// a call to `memcmp`, dear for a few bytes on every key event of every scored window.
 fn same_code(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.as_bytes().last() == b.as_bytes().last() && a == b
+    a.len() == b.len() && a.bytes().rev().zip(b.bytes().rev()).all(|(x, y)| x == y)
 }
 
-/// The keys held down while a window is paired, each with the place of its press.
-enum HeldKeys<'a> {
-    Listed(Vec<(&'a str, usize)>),
-    Hashed(HashMap<&'a str, usize, RandomState>),
+/// The keys held down while keys are paired, each with where its press is (its place in a
+/// list being paired, or its key-down's sequence number in [`super::rolling_pairs`]).
+#[derive(Debug)]
+pub(super) enum HeldKeys<K, V> {
+    Listed(Vec<(K, V)>),
+    Hashed(HashMap<K, V, RandomState>),
 }
 
-impl Default for HeldKeys<'_> {
+impl<K, V> Default for HeldKeys<K, V> {
     fn default() -> Self {
-        HeldKeys::Listed(Vec::with_capacity(LISTED_HELD_KEYS))
+        HeldKeys::Listed(Vec::new())
     }
 }
 
-impl<'a> HeldKeys<'a> {
-    /// Holds `code` down with its press at `index`; `false` if it was held already (a repeat).
-    fn press(&mut self, code: &'a str, index: usize) -> bool {
+impl<K: Borrow<str> + Eq + Hash, V: Copy> HeldKeys<K, V> {
+    /// Where the press of `code` is, if `code` is held.
+    pub(super) fn get(&self, code: &str) -> Option<V> {
+        match self {
+            HeldKeys::Listed(list) => list
+                .iter()
+                .find(|(held, _)| same_code(held.borrow(), code))
+                .map(|(_, at)| *at),
+            HeldKeys::Hashed(map) => map.get(code).copied(),
+        }
+    }
+
+    /// Holds `code` down with its press at `at`; `false` (nothing changed) if it was held
+    /// already (a repeat).
+    pub(super) fn press(&mut self, code: K, at: V) -> bool {
         match self {
             HeldKeys::Listed(list) => {
-                if list.iter().any(|(held, _)| same_code(held, code)) {
+                if list
+                    .iter()
+                    .any(|(held, _)| same_code(held.borrow(), code.borrow()))
+                {
                     return false;
                 }
                 if list.len() < LISTED_HELD_KEYS {
-                    list.push((code, index));
+                    list.push((code, at));
                     return true;
                 }
-                let mut map: HashMap<&'a str, usize, RandomState> = list.drain(..).collect();
-                map.insert(code, index);
+                let mut map: HashMap<K, V, RandomState> = list.drain(..).collect();
+                map.insert(code, at);
                 *self = HeldKeys::Hashed(map);
                 true
             }
             HeldKeys::Hashed(map) => match map.entry(code) {
                 Entry::Occupied(_) => false,
                 Entry::Vacant(vacant) => {
-                    vacant.insert(index);
+                    vacant.insert(at);
                     true
                 }
             },
         }
     }
 
-    /// Lets `code` go: the place of its press, if it was held.
-    fn release(&mut self, code: &str) -> Option<usize> {
+    /// Moves the press of a held `code` to `at`.
+    pub(super) fn move_press(&mut self, code: &str, at: V) {
         match self {
             HeldKeys::Listed(list) => {
-                let at = list.iter().position(|(held, _)| same_code(held, code))?;
+                if let Some(held) = list
+                    .iter_mut()
+                    .find(|(held, _)| same_code(held.borrow(), code))
+                {
+                    held.1 = at;
+                }
+            }
+            HeldKeys::Hashed(map) => {
+                if let Some(held) = map.get_mut(code) {
+                    *held = at;
+                }
+            }
+        }
+    }
+
+    /// Lets `code` go: where its press is, if it was held.
+    pub(super) fn release(&mut self, code: &str) -> Option<V> {
+        match self {
+            HeldKeys::Listed(list) => {
+                let at = list
+                    .iter()
+                    .position(|(held, _)| same_code(held.borrow(), code))?;
                 Some(list.swap_remove(at).1)
             }
             HeldKeys::Hashed(map) => map.remove(code),
@@ -198,6 +239,21 @@ impl<'a> HeldKeys<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn codes_are_the_same_only_when_every_byte_is() {
+        assert!(same_code("KeyA", "KeyA"));
+        assert!(same_code("", ""));
+        for (a, b) in [
+            ("KeyA", "KeyB"),
+            ("KeyA", "keyA"),
+            ("KeyA", "KeyAA"),
+            ("A", ""),
+        ] {
+            assert!(!same_code(a, b), "{a} {b}");
+            assert!(!same_code(b, a), "{b} {a}");
+        }
+    }
 
     #[test]
     fn overlapping_keys_pair_by_code_not_by_order() {

@@ -1,6 +1,7 @@
 //! Feature extraction: validated [`crate::events::Sample`]s in, fixed-length `Vec<f64>` out.
 //!
 //! - [`keystrokes`] pairs key_down with key_up (rollover-safe); the keystroke extractors build on it.
+//!   [`rolling_pairs`] pairs a live session's keys as they arrive, as [`keystrokes`] pairs its window.
 //! - [`fixed_text`] passwords/passphrases: CMU-style hold, down-down and up-down times.
 //! - [`free_text`] any text: aggregate rhythm statistics plus digraph and per-key medians.
 //! - [`touch`] Touchalytics-style per-stroke features; [`motion`] per-window sensor moments.
@@ -17,6 +18,7 @@ pub mod motion;
 #[cfg(test)]
 pub(crate) mod properties;
 pub mod quality;
+pub mod rolling_pairs;
 pub mod stats;
 pub mod touch;
 

@@ -89,8 +89,8 @@ impl LiveSession {
         let (user_id, text_id) = (self.spec.user_id, self.spec.text_id.as_deref());
         let settings = &self.state.settings.biometrics;
         if self.spec.modality == Modality::Keystroke {
-            return extraction::extract_window(
-                self.window.events_at(now),
+            return extraction::extract_paired_window(
+                self.window.keys_at(now),
                 text_id,
                 user_id,
                 settings,

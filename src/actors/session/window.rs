@@ -5,6 +5,8 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::events::RawEvent;
+use crate::features::keystrokes::{WindowKeys, pair_window};
+use crate::features::rolling_pairs::RollingPairs;
 
 /// The span over which the event budget is counted.
 const RATE_WINDOW: Duration = Duration::from_secs(1);
@@ -18,6 +20,8 @@ pub struct EventWindow {
     events: VecDeque<(Instant, RawEvent)>,
     max_events: usize,
     max_age: Duration,
+    /// The events' keys paired as they arrive, for a keystroke session's window.
+    pairs: Option<RollingPairs>,
 }
 
 impl EventWindow {
@@ -26,6 +30,15 @@ impl EventWindow {
             events: VecDeque::new(),
             max_events,
             max_age,
+            pairs: None,
+        }
+    }
+
+    /// A window that also pairs its keys as they arrive, for [`EventWindow::keys_at`].
+    pub fn pairing_keys(self) -> Self {
+        EventWindow {
+            pairs: Some(RollingPairs::default()),
+            ..self
         }
     }
 
@@ -45,6 +58,9 @@ impl EventWindow {
         let overflow = (self.events.len() + kept).saturating_sub(self.max_events);
         self.events.drain(..overflow);
         let skipped = events.len() - kept;
+        if let Some(pairs) = &mut self.pairs {
+            events[skipped..].iter().for_each(|event| pairs.push(event));
+        }
         self.events
             .extend(events.into_iter().skip(skipped).map(|event| (now, event)));
         self.trim(now);
@@ -60,6 +76,9 @@ impl EventWindow {
         {
             self.events.pop_front();
         }
+        if let Some(pairs) = &mut self.pairs {
+            pairs.keep_last(self.events.len());
+        }
     }
 
     /// How many events the window holds after trimming at `now`.
@@ -68,8 +87,20 @@ impl EventWindow {
         self.events.len()
     }
 
+    /// The window's keys after trimming at `now`, checked and paired as [`pair_window`] pairs
+    /// its events: read from the keys paired as they arrived where the window pairs them
+    /// ([`EventWindow::pairing_keys`]) and they answer, else by pairing the events.
+    pub fn keys_at(&mut self, now: Instant) -> WindowKeys {
+        self.trim(now);
+        self.pairs
+            .as_ref()
+            .and_then(RollingPairs::paired)
+            .unwrap_or_else(|| pair_window(self.events.iter().map(|(_, event)| event)))
+    }
+
     /// The window's events, oldest first, after trimming at `now`, read in place (a key-up
     /// whose key-down has left the window is among them: see [`EventWindow::snapshot`]).
+    #[cfg(test)]
     pub fn events_at(&mut self, now: Instant) -> impl ExactSizeIterator<Item = &RawEvent> {
         self.trim(now);
         self.events.iter().map(|(_, event)| event)
@@ -279,6 +310,38 @@ mod tests {
                     prop_assert!(same(found, expected), "{found:?} != {expected:?}");
                 }
                 _ => prop_assert!(false, "{found:?} != {expected:?}"),
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(1024))]
+
+        /// A keystroke window's keys paired as they arrived are its events paired, after every
+        /// frame, as events leave it by count and by age; and they answer (no pairing in full)
+        /// wherever its events are key events in time order.
+        #[test]
+        fn keys_paired_as_they_arrive_are_the_window_s_events_paired(
+            events in prop_oneof![4 => typing(), 1 => prop::collection::vec(any_event(), 0..60)],
+            frames in prop::collection::vec((1..30usize, 0..4000u64), 1..40),
+            window_events in 1..120usize,
+        ) {
+            let mut now = Instant::now();
+            let mut window = EventWindow::new(window_events, Duration::from_secs(10)).pairing_keys();
+            let mut rest = events.as_slice();
+            for (size, gap_ms) in frames {
+                let (frame, after) = rest.split_at(size.min(rest.len()));
+                rest = after;
+                now += Duration::from_millis(gap_ms);
+                window.push(now, frame.to_vec());
+                let found = window.keys_at(now);
+                let held: Vec<RawEvent> = window.events_at(now).cloned().collect();
+                prop_assert_eq!(&found, &pair_window(&held));
+
+                let in_order = held.iter().all(|e| e.modality() == Modality::Keystroke && e.time_ms().is_finite())
+                    && held.windows(2).all(|pair| pair[0].time_ms().total_cmp(&pair[1].time_ms()).is_le());
+                let answered = window.pairs.as_ref().and_then(RollingPairs::paired);
+                prop_assert_eq!(answered.is_some(), in_order);
             }
         }
     }
