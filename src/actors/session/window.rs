@@ -14,10 +14,14 @@ const RATE_WINDOW: Duration = Duration::from_secs(1);
 /// The most events a window makes room for at its first event (see [`EventWindow::push`]).
 const PRESIZED_EVENTS: usize = 1024;
 
-/// The newest events, each with the instant it arrived.
+/// The newest events and when they arrived.
 #[derive(Debug)]
 pub struct EventWindow {
-    events: VecDeque<(Instant, RawEvent)>,
+    events: VecDeque<RawEvent>,
+    /// When the events arrived, oldest first: each frame's instant and how many of its events
+    /// the window still holds. Kept beside the events rather than with each of them, so a
+    /// frame's events are copied into the window as they were decoded.
+    arrivals: VecDeque<(Instant, usize)>,
     max_events: usize,
     max_age: Duration,
     /// The events' keys paired as they arrive, for a keystroke session's window.
@@ -28,6 +32,7 @@ impl EventWindow {
     pub fn new(max_events: usize, max_age: Duration) -> Self {
         EventWindow {
             events: VecDeque::new(),
+            arrivals: VecDeque::new(),
             max_events,
             max_age,
             pairs: None,
@@ -49,35 +54,51 @@ impl EventWindow {
     /// thousands of sessions that started typing together reallocated their windows together,
     /// and the fresh memory's first touches (page faults, dear in a virtual machine) stalled
     /// everyone's scores in bursts; an idle session still holds no window.
-    pub fn push(&mut self, now: Instant, events: Vec<RawEvent>) {
+    pub fn push(&mut self, now: Instant, mut events: Vec<RawEvent>) {
         if self.events.capacity() == 0 {
             self.events
                 .reserve_exact(self.max_events.min(PRESIZED_EVENTS));
         }
         let kept = events.len().min(self.max_events);
-        let overflow = (self.events.len() + kept).saturating_sub(self.max_events);
-        self.events.drain(..overflow);
-        let skipped = events.len() - kept;
+        self.drop_oldest((self.events.len() + kept).saturating_sub(self.max_events));
+        events.drain(..events.len() - kept);
         if let Some(pairs) = &mut self.pairs {
-            events[skipped..].iter().for_each(|event| pairs.push(event));
+            events.iter().for_each(|event| pairs.push(event));
         }
-        self.events
-            .extend(events.into_iter().skip(skipped).map(|event| (now, event)));
+        if kept > 0 {
+            self.arrivals.push_back((now, kept));
+        }
+        self.events.extend(events);
         self.trim(now);
     }
 
     /// Drops events beyond the count or older than the age bound.
     pub fn trim(&mut self, now: Instant) {
-        while self.events.len() > self.max_events
-            || self
-                .events
-                .front()
-                .is_some_and(|(at, _)| now.duration_since(*at) > self.max_age)
+        self.drop_oldest(self.events.len().saturating_sub(self.max_events));
+        while let Some(&(at, count)) = self.arrivals.front()
+            && now.duration_since(at) > self.max_age
         {
-            self.events.pop_front();
+            self.drop_oldest(count);
         }
         if let Some(pairs) = &mut self.pairs {
             pairs.keep_last(self.events.len());
+        }
+    }
+
+    /// Drops the `count` oldest events.
+    fn drop_oldest(&mut self, count: usize) {
+        let count = count.min(self.events.len());
+        self.events.drain(..count);
+        let mut left = count;
+        while left > 0
+            && let Some(oldest) = self.arrivals.front_mut()
+        {
+            let taken = left.min(oldest.1);
+            oldest.1 -= taken;
+            left -= taken;
+            if oldest.1 == 0 {
+                self.arrivals.pop_front();
+            }
         }
     }
 
@@ -95,7 +116,7 @@ impl EventWindow {
         self.pairs
             .as_ref()
             .and_then(RollingPairs::paired)
-            .unwrap_or_else(|| pair_window(self.events.iter().map(|(_, event)| event)))
+            .unwrap_or_else(|| pair_window(&self.events))
     }
 
     /// The window's events, oldest first, after trimming at `now`, read in place (a key-up
@@ -103,7 +124,7 @@ impl EventWindow {
     #[cfg(test)]
     pub fn events_at(&mut self, now: Instant) -> impl ExactSizeIterator<Item = &RawEvent> {
         self.trim(now);
-        self.events.iter().map(|(_, event)| event)
+        self.events.iter()
     }
 
     /// The window's events, oldest first, after trimming at `now`.
@@ -116,7 +137,7 @@ impl EventWindow {
         // Keys held at once are few: a short list beats hashing every code.
         let mut held: Vec<&str> = Vec::new();
         let mut events = Vec::with_capacity(self.events.len());
-        for (_, event) in &self.events {
+        for event in &self.events {
             let keep = match event {
                 RawEvent::KeyDown { code, .. } => {
                     if !held.contains(&code.as_str()) {
@@ -336,6 +357,13 @@ mod tests {
                 window.push(now, frame.to_vec());
                 let found = window.keys_at(now);
                 let held: Vec<RawEvent> = window.events_at(now).cloned().collect();
+                let arrived: usize = window.arrivals.iter().map(|(_, count)| count).sum();
+                prop_assert_eq!(arrived, held.len());
+                prop_assert!(held.len() <= window_events);
+                let fresh = |(at, count): &(Instant, usize)| {
+                    *count > 0 && now.duration_since(*at) <= Duration::from_secs(10)
+                };
+                prop_assert!(window.arrivals.iter().all(fresh), "{:?}", window.arrivals);
                 prop_assert_eq!(&found, &pair_window(&held));
 
                 let in_order = held.iter().all(|e| e.modality() == Modality::Keystroke && e.time_ms().is_finite())
