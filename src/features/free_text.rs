@@ -7,7 +7,7 @@
 //! hold, so missing values carry no information instead of a fake zero.
 
 use super::keystrokes::{Keystroke, pair_keys};
-use super::stats::{mean, median, median_in_place, std_dev};
+use super::stats::{mean, median_in_place, std_dev};
 use super::{FeatureError, MS_PER_S};
 use crate::events::{Modality, Sample};
 use std::sync::LazyLock;
@@ -209,7 +209,7 @@ pub fn from_keystrokes(keys: &[Keystroke]) -> Result<Vec<f64>, FeatureError> {
             needed: MIN_FREE_TEXT_KEYS,
         });
     }
-    let holds: Vec<f64> = keys
+    let mut holds: Vec<f64> = keys
         .iter()
         .map(|k| (k.up_ms - k.down_ms) / MS_PER_S)
         .collect();
@@ -222,19 +222,26 @@ pub fn from_keystrokes(keys: &[Keystroke]) -> Result<Vec<f64>, FeatureError> {
     let in_rhythm: Vec<usize> = (0..all_dd.len())
         .filter(|&i| all_dd[i] <= PAUSE_S)
         .collect();
-    let dd: Vec<f64> = in_rhythm.iter().map(|&i| all_dd[i]).collect();
-    let ud: Vec<f64> = in_rhythm
+    let mut dd: Vec<f64> = in_rhythm.iter().map(|&i| all_dd[i]).collect();
+    let mut ud: Vec<f64> = in_rhythm
         .iter()
         .map(|&i| (keys[i + 1].down_ms - keys[i].up_ms) / MS_PER_S)
+        .collect();
+    let ids: Vec<Option<usize>> = keys.iter().map(|k| code_id(&k.code)).collect();
+    // A key's id is its place in KEYS.
+    let key_holds: Vec<(usize, f64)> = ids
+        .iter()
+        .zip(&holds)
+        .filter_map(|(id, hold)| id.filter(|&id| id < KEYS.len()).map(|id| (id, *hold)))
+        .collect();
+    let digraph_times: Vec<(usize, f64)> = in_rhythm
+        .iter()
+        .filter_map(|&i| Some((digraph_of(ids[i]?, ids[i + 1]?)?, all_dd[i])))
         .collect();
 
     let first_down = keys.first().map_or(0.0, |k| k.down_ms);
     let last_up = keys.iter().map(|k| k.up_ms).fold(first_down, f64::max);
     let duration_s = (last_up - first_down) / MS_PER_S;
-    let hold_median = median(&holds).unwrap_or(0.0);
-    let dd_median = median(&dd).unwrap_or(PAUSE_S);
-    let dd_mean = mean(&dd).unwrap_or(PAUSE_S);
-    let dd_std = std_dev(&dd).unwrap_or(0.0);
     let n = keys.len() as f64;
     let fraction = |count: usize, of: usize| {
         if of == 0 {
@@ -243,6 +250,19 @@ pub fn from_keystrokes(keys: &[Keystroke]) -> Result<Vec<f64>, FeatureError> {
             count as f64 / of as f64
         }
     };
+    // Sums and counts first, in the timings' order; the medians then reorder them in place.
+    let (hold_mean, hold_std) = (mean(&holds).unwrap_or(0.0), std_dev(&holds).unwrap_or(0.0));
+    let (dd_mean, dd_std) = (mean(&dd).unwrap_or(PAUSE_S), std_dev(&dd).unwrap_or(0.0));
+    let (ud_mean, ud_std) = (mean(&ud).unwrap_or(0.0), std_dev(&ud).unwrap_or(0.0));
+    let pause_ratio = fraction(all_dd.len() - dd.len(), all_dd.len());
+    let rollover_ratio = fraction(ud.iter().filter(|v| **v < 0.0).count(), ud.len());
+    let backspace_ratio = fraction(
+        keys.iter().filter(|k| k.code == "Backspace").count(),
+        keys.len(),
+    );
+    let hold_median = median_in_place(&mut holds).unwrap_or(0.0);
+    let dd_median = median_in_place(&mut dd).unwrap_or(PAUSE_S);
+    let ud_median = median_in_place(&mut ud).unwrap_or(0.0);
 
     let mut features = Vec::with_capacity(FREE_TEXT_LEN);
     features.extend([
@@ -253,38 +273,24 @@ pub fn from_keystrokes(keys: &[Keystroke]) -> Result<Vec<f64>, FeatureError> {
         } else {
             0.0
         },
-        mean(&holds).unwrap_or(0.0),
-        std_dev(&holds).unwrap_or(0.0),
+        hold_mean,
+        hold_std,
         hold_median,
         dd_mean,
         dd_std,
         dd_median,
-        mean(&ud).unwrap_or(0.0),
-        std_dev(&ud).unwrap_or(0.0),
-        median(&ud).unwrap_or(0.0),
+        ud_mean,
+        ud_std,
+        ud_median,
         if dd_mean > 0.0 { dd_std / dd_mean } else { 0.0 },
-        fraction(all_dd.len() - dd.len(), all_dd.len()),
-        fraction(ud.iter().filter(|v| **v < 0.0).count(), ud.len()),
-        fraction(
-            keys.iter().filter(|k| k.code == "Backspace").count(),
-            keys.len(),
-        ),
+        pause_ratio,
+        rollover_ratio,
+        backspace_ratio,
     ]);
-    let ids: Vec<Option<usize>> = keys.iter().map(|k| code_id(&k.code)).collect();
-    let digraph_times: Vec<(usize, f64)> = in_rhythm
-        .iter()
-        .filter_map(|&i| Some((digraph_of(ids[i]?, ids[i + 1]?)?, all_dd[i])))
-        .collect();
     let mut by_digraph = Groups::of(DIGRAPHS.len(), &digraph_times);
     for digraph in 0..DIGRAPHS.len() {
         features.push(by_digraph.median(digraph).unwrap_or(dd_median));
     }
-    // A key's id is its place in KEYS.
-    let key_holds: Vec<(usize, f64)> = ids
-        .iter()
-        .zip(&holds)
-        .filter_map(|(id, hold)| id.filter(|&id| id < KEYS.len()).map(|id| (id, *hold)))
-        .collect();
     let mut by_key = Groups::of(KEYS.len(), &key_holds);
     for key in 0..KEYS.len() {
         features.push(by_key.median(key).unwrap_or(hold_median));
@@ -401,7 +407,81 @@ mod tests {
         medians
     }
 
+    /// The aggregates as their names read, each from its own copy of the timings.
+    fn aggregates_by_definition(keys: &[Keystroke]) -> Vec<f64> {
+        use crate::features::stats::median;
+        let holds: Vec<f64> = keys
+            .iter()
+            .map(|k| (k.up_ms - k.down_ms) / MS_PER_S)
+            .collect();
+        let pairs: Vec<&[Keystroke]> = keys.windows(2).collect();
+        let all_dd: Vec<f64> = pairs
+            .iter()
+            .map(|p| (p[1].down_ms - p[0].down_ms) / MS_PER_S)
+            .collect();
+        let rhythm: Vec<usize> = (0..pairs.len()).filter(|&i| all_dd[i] <= PAUSE_S).collect();
+        let dd: Vec<f64> = rhythm.iter().map(|&i| all_dd[i]).collect();
+        let ud: Vec<f64> = rhythm
+            .iter()
+            .map(|&i| (pairs[i][1].down_ms - pairs[i][0].up_ms) / MS_PER_S)
+            .collect();
+        let first = keys[0].down_ms;
+        let duration = (keys.iter().map(|k| k.up_ms).fold(first, f64::max) - first) / MS_PER_S;
+        let n = keys.len() as f64;
+        let share = |count: usize, of: usize| {
+            if of == 0 {
+                0.0
+            } else {
+                count as f64 / of as f64
+            }
+        };
+        let (dd_mean, dd_std) = (mean(&dd).unwrap_or(PAUSE_S), std_dev(&dd).unwrap_or(0.0));
+        vec![
+            n.ln(),
+            duration,
+            if duration > 0.0 { n / duration } else { 0.0 },
+            mean(&holds).unwrap_or(0.0),
+            std_dev(&holds).unwrap_or(0.0),
+            median(&holds).unwrap_or(0.0),
+            dd_mean,
+            dd_std,
+            median(&dd).unwrap_or(PAUSE_S),
+            mean(&ud).unwrap_or(0.0),
+            std_dev(&ud).unwrap_or(0.0),
+            median(&ud).unwrap_or(0.0),
+            if dd_mean > 0.0 { dd_std / dd_mean } else { 0.0 },
+            share(all_dd.len() - dd.len(), all_dd.len()),
+            share(ud.iter().filter(|v| **v < 0.0).count(), ud.len()),
+            share(
+                keys.iter().filter(|k| k.code == "Backspace").count(),
+                keys.len(),
+            ),
+        ]
+    }
+
     proptest! {
+        /// Every aggregate is, to the bit, what its definition gives.
+        #[test]
+        fn aggregates_match_their_definition(
+            typed in proptest::collection::vec((0..9usize, -50.0..300.0f64, 0.0..1500.0f64), 10..200)
+        ) {
+            let codes = ["KeyT", "KeyH", "KeyE", "Space", "KeyX", "KeyN", "KeyD", "KeyI", "Backspace"];
+            let mut down = 0.0;
+            let keys: Vec<Keystroke> = typed
+                .iter()
+                .map(|&(code, hold, gap)| {
+                    down += gap;
+                    Keystroke { code: codes[code].into(), down_ms: down, up_ms: down + hold }
+                })
+                .collect();
+            let found: Vec<u64> = from_keystrokes(&keys).unwrap()[..AGGREGATE_NAMES.len()]
+                .iter()
+                .map(|v| v.to_bits())
+                .collect();
+            let expected: Vec<u64> = aggregates_by_definition(&keys).iter().map(|v| v.to_bits()).collect();
+            prop_assert_eq!(found, expected);
+        }
+
         /// The grouped medians are exactly the medians of each digraph's and key's times.
         #[test]
         fn digraph_and_key_medians_match_their_definition(
