@@ -63,6 +63,17 @@ pub struct RollingPairs {
 }
 
 impl RollingPairs {
+    /// Makes room for `presses` presses at once rather than by doubling as they come.
+    pub fn reserve(&mut self, presses: usize) {
+        self.presses.reserve_exact(presses);
+    }
+
+    /// Presses there is room for.
+    #[cfg(test)]
+    pub fn capacity(&self) -> usize {
+        self.presses.capacity()
+    }
+
     /// Pairs an event that arrived after all the others.
     pub fn push(&mut self, event: &RawEvent) {
         let at = self.next;

@@ -14,6 +14,10 @@ const RATE_WINDOW: Duration = Duration::from_secs(1);
 /// The most events a window makes room for at its first event (see [`EventWindow::push`]).
 const PRESIZED_EVENTS: usize = 1024;
 
+/// Frames a window makes room for at its first event: the SDK sends a few events a frame, so a
+/// full window of the default 200 events spans some forty.
+const PRESIZED_FRAMES: usize = 64;
+
 /// The newest events and when they arrived.
 #[derive(Debug)]
 pub struct EventWindow {
@@ -49,15 +53,21 @@ impl EventWindow {
 
     /// Adds events that arrived at `now`, dropping the oldest beyond the bounds.
     ///
-    /// A window makes room for all its events at the first one (up to [`PRESIZED_EVENTS`]), and
-    /// drops the oldest before adding, so it never grows past its bound. Growing by doubling,
+    /// A window makes room for all its events at the first one (up to [`PRESIZED_EVENTS`]; their
+    /// frames and pressed keys too), and drops the oldest before adding, so it never grows past
+    /// its bound. Growing by doubling,
     /// thousands of sessions that started typing together reallocated their windows together,
     /// and the fresh memory's first touches (page faults, dear in a virtual machine) stalled
     /// everyone's scores in bursts; an idle session still holds no window.
     pub fn push(&mut self, now: Instant, mut events: Vec<RawEvent>) {
         if self.events.capacity() == 0 {
-            self.events
-                .reserve_exact(self.max_events.min(PRESIZED_EVENTS));
+            let events = self.max_events.min(PRESIZED_EVENTS);
+            self.events.reserve_exact(events);
+            self.arrivals.reserve_exact(PRESIZED_FRAMES);
+            if let Some(pairs) = &mut self.pairs {
+                // A press is two events; a few more for keys pressed before the window began.
+                pairs.reserve(events / 2 + 16);
+            }
         }
         let kept = events.len().min(self.max_events);
         self.drop_oldest((self.events.len() + kept).saturating_sub(self.max_events));
@@ -425,6 +435,46 @@ mod tests {
         assert_eq!(snapshot.len(), 200);
         assert_eq!(snapshot.first(), Some(&key(1250.0)));
         assert_eq!(snapshot.last(), Some(&key(1449.0)));
+    }
+
+    #[test]
+    fn a_typing_window_keeps_its_first_allocations() {
+        let start = Instant::now();
+        let mut window = EventWindow::new(200, Duration::from_secs(30)).pairing_keys();
+        let press = |n: u32| {
+            let (code, t) = (
+                format!("Key{}", char::from(b'A' + (n % 26) as u8)),
+                f64::from(n),
+            );
+            [
+                RawEvent::KeyDown {
+                    code: code.as_str().into(),
+                    t: t * 100.0,
+                },
+                RawEvent::KeyUp {
+                    code: code.into(),
+                    t: t * 100.0 + 50.0,
+                },
+            ]
+        };
+        let capacities = |window: &EventWindow| {
+            let pairs = window.pairs.as_ref().map(RollingPairs::capacity);
+            (window.events.capacity(), window.arrivals.capacity(), pairs)
+        };
+        assert_eq!(
+            capacities(&window),
+            (0, 0, Some(0)),
+            "an idle session holds nothing"
+        );
+        window.push(start, press(0).to_vec());
+        let first = capacities(&window);
+        for frame in 1..200 {
+            // Five events a frame, as the SDK sends them.
+            let events: Vec<RawEvent> = (0..3).flat_map(|i| press(frame * 3 + i)).take(5).collect();
+            window.push(start, events);
+            assert_eq!(capacities(&window), first, "frame {frame}");
+        }
+        assert!(window.keys_at(start).paired.is_ok());
     }
 
     #[test]
