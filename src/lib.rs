@@ -29,8 +29,9 @@
 //!                actors/lockout      this process's live sessions by user: ends them on a
 //!                   │                  lock (also one made by another process: 1 s sweep),
 //!                   │                  counts behaviour failures through `accounts`
-//!                actors/session      one per WebSocket: rolling window (extracted in place
-//!                   │                  for each score), heartbeat, limits, challenge deadline,
+//!                actors/session      one per WebSocket: rolling window (keys paired as they
+//!                   │                  arrive, features extracted for each score), heartbeat,
+//!                   │                  limits, challenge deadline,
 //!                   │                  timeouts; frames in `protocol` (common events
 //!                   │                  frames read by `events::scan`); progress and sampled
 //!                   │                  scores batched (session/writes)
