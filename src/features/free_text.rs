@@ -407,6 +407,34 @@ mod tests {
         medians
     }
 
+    /// Keystrokes typed one after another: each is a code (by its place in a short list), a
+    /// hold and the gap since the previous key-down, in milliseconds.
+    fn typed_keys(typed: &[(usize, f64, f64)]) -> Vec<Keystroke> {
+        let codes = [
+            "KeyT",
+            "KeyH",
+            "KeyE",
+            "Space",
+            "KeyX",
+            "KeyN",
+            "KeyD",
+            "KeyI",
+            "Backspace",
+        ];
+        let mut down = 0.0;
+        typed
+            .iter()
+            .map(|&(code, hold, gap)| {
+                down += gap;
+                Keystroke {
+                    code: codes[code].into(),
+                    down_ms: down,
+                    up_ms: down + hold,
+                }
+            })
+            .collect()
+    }
+
     /// The aggregates as their names read, each from its own copy of the timings.
     fn aggregates_by_definition(keys: &[Keystroke]) -> Vec<f64> {
         use crate::features::stats::median;
@@ -465,15 +493,7 @@ mod tests {
         fn aggregates_match_their_definition(
             typed in proptest::collection::vec((0..9usize, -50.0..300.0f64, 0.0..1500.0f64), 10..200)
         ) {
-            let codes = ["KeyT", "KeyH", "KeyE", "Space", "KeyX", "KeyN", "KeyD", "KeyI", "Backspace"];
-            let mut down = 0.0;
-            let keys: Vec<Keystroke> = typed
-                .iter()
-                .map(|&(code, hold, gap)| {
-                    down += gap;
-                    Keystroke { code: codes[code].into(), down_ms: down, up_ms: down + hold }
-                })
-                .collect();
+            let keys = typed_keys(&typed);
             let found: Vec<u64> = from_keystrokes(&keys).unwrap()[..AGGREGATE_NAMES.len()]
                 .iter()
                 .map(|v| v.to_bits())
@@ -487,15 +507,7 @@ mod tests {
         fn digraph_and_key_medians_match_their_definition(
             typed in proptest::collection::vec((0..9usize, 20.0..300.0f64, 10.0..1500.0f64), 10..200)
         ) {
-            let codes = ["KeyT", "KeyH", "KeyE", "Space", "KeyX", "KeyN", "KeyD", "KeyI", "Backspace"];
-            let mut down = 0.0;
-            let keys: Vec<Keystroke> = typed
-                .iter()
-                .map(|&(code, hold, gap)| {
-                    down += gap;
-                    Keystroke { code: codes[code].into(), down_ms: down, up_ms: down + hold }
-                })
-                .collect();
+            let keys = typed_keys(&typed);
             let features = from_keystrokes(&keys).unwrap();
             prop_assert_eq!(&features[AGGREGATE_NAMES.len()..], &medians_by_definition(&keys)[..]);
         }
