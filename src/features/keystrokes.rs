@@ -120,7 +120,9 @@ pub fn pair_window<'a>(events: impl IntoIterator<Item = &'a RawEvent>) -> Window
         }
         kept += 1;
         match (event, released) {
-            (RawEvent::KeyDown { code, t }, _) if held.press(code.as_str(), opened.len()) => {
+            (RawEvent::KeyDown { code, t }, _)
+                if held.press(code.as_str(), opened.len()).is_ok() =>
+            {
                 opened.push((code, *t, None));
             }
             (RawEvent::KeyUp { t, .. }, Some(index)) => opened[index].2 = Some(*t),
@@ -162,42 +164,31 @@ impl<K, V> Default for HeldKeys<K, V> {
 }
 
 impl<K: Borrow<str> + Eq + Hash, V: Copy> HeldKeys<K, V> {
-    /// Where the press of `code` is, if `code` is held.
-    pub(super) fn get(&self, code: &str) -> Option<V> {
-        match self {
-            HeldKeys::Listed(list) => list
-                .iter()
-                .find(|(held, _)| same_code(held.borrow(), code))
-                .map(|(_, at)| *at),
-            HeldKeys::Hashed(map) => map.get(code).copied(),
-        }
-    }
-
-    /// Holds `code` down with its press at `at`; `false` (nothing changed) if it was held
-    /// already (a repeat).
-    pub(super) fn press(&mut self, code: K, at: V) -> bool {
+    /// Holds `code` down with its press at `at`; if it was held already (a repeat), nothing
+    /// changes and the answer is where its press is.
+    pub(super) fn press(&mut self, code: K, at: V) -> Result<(), V> {
         match self {
             HeldKeys::Listed(list) => {
-                if list
+                if let Some((_, held)) = list
                     .iter()
-                    .any(|(held, _)| same_code(held.borrow(), code.borrow()))
+                    .find(|(held, _)| same_code(held.borrow(), code.borrow()))
                 {
-                    return false;
+                    return Err(*held);
                 }
                 if list.len() < LISTED_HELD_KEYS {
                     list.push((code, at));
-                    return true;
+                    return Ok(());
                 }
                 let mut map: HashMap<K, V, RandomState> = list.drain(..).collect();
                 map.insert(code, at);
                 *self = HeldKeys::Hashed(map);
-                true
+                Ok(())
             }
             HeldKeys::Hashed(map) => match map.entry(code) {
-                Entry::Occupied(_) => false,
+                Entry::Occupied(held) => Err(*held.get()),
                 Entry::Vacant(vacant) => {
                     vacant.insert(at);
-                    true
+                    Ok(())
                 }
             },
         }

@@ -89,14 +89,13 @@ impl RollingPairs {
         }
         self.previous_ms = Some(t);
         match event {
-            RawEvent::KeyDown { code, t } => match self.held.get(code) {
-                Some(down) => {
+            RawEvent::KeyDown { code, t } => match self.held.press(code.clone(), at) {
+                Err(down) => {
                     if let Some(press) = self.press_mut(down) {
                         press.repeats.push((at, *t));
                     }
                 }
-                None => {
-                    self.held.press(code.clone(), at);
+                Ok(()) => {
                     self.presses.push_back(Press {
                         code: code.clone(),
                         down: at,
