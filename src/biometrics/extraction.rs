@@ -5,8 +5,8 @@ use uuid::Uuid;
 
 use crate::configuration::BiometricSettings;
 use crate::error::ApiError;
-use crate::events::{Modality, RawEvent, Sample, SampleError, SampleLimits};
-use crate::features::keystrokes::{Keystroke, PairedKeys, WindowKeys, pair_keys, pair_window};
+use crate::events::{Modality, Sample, SampleError, SampleLimits};
+use crate::features::keystrokes::{Keystroke, PairedKeys, WindowKeys, pair_keys};
 use crate::features::quality::{QualityPolicy, QualityReport, paired_quality};
 use crate::features::{fixed_text, free_text, motion, touch};
 
@@ -50,22 +50,12 @@ pub fn extract(
     }
 }
 
-/// [`extract`] of a live keystroke session's window, read in place: the same rows, quality
-/// and refusals as extracting a copy of the events the window keeps ([`pair_window`] says
-/// which), without the copy, and checked and paired in one pass instead of three (together
-/// a fifth of the server's core at the WebSocket peak). `None` when the window keeps no
-/// event (nothing to score).
-pub fn extract_window<'a>(
-    events: impl IntoIterator<Item = &'a RawEvent>,
-    text_id: Option<&str>,
-    user_id: Uuid,
-    settings: &BiometricSettings,
-) -> Option<Result<Extracted, ApiError>> {
-    extract_paired_window(pair_window(events), text_id, user_id, settings)
-}
-
-/// [`extract_window`] of a window already checked and paired (as [`pair_window`] does).
-pub fn extract_paired_window(
+/// [`extract`] of a live keystroke session's window, already checked and paired as
+/// [`pair_window`](crate::features::keystrokes::pair_window) pairs its events (the session's
+/// `EventWindow::keys_at` pairs keys as they arrive): the same rows, quality and refusals as
+/// extracting a copy of the events the window keeps, without the copy. `None` when the
+/// window keeps no event (nothing to score).
+pub fn extract_window(
     window: WindowKeys,
     text_id: Option<&str>,
     user_id: Uuid,

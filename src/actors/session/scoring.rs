@@ -89,7 +89,7 @@ impl LiveSession {
         let (user_id, text_id) = (self.spec.user_id, self.spec.text_id.as_deref());
         let settings = &self.state.settings.biometrics;
         if self.spec.modality == Modality::Keystroke {
-            return extraction::extract_paired_window(
+            return extraction::extract_window(
                 self.window.keys_at(now),
                 text_id,
                 user_id,

@@ -304,8 +304,9 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(1024))]
 
-        /// A window read in place gives exactly what extracting a copy of it (its snapshot)
-        /// gives: the same rows, quality and keystrokes, the same refusal, or no score.
+        /// A window's keys, paired as they arrived, give exactly what extracting a copy of its
+        /// events (its snapshot) gives: the same rows, quality and keystrokes, the same
+        /// refusal, or no score.
         #[test]
         fn a_window_read_in_place_extracts_as_its_copy(
             events in prop_oneof![4 => typing(), 1 => prop::collection::vec(any_event(), 0..60)],
@@ -318,7 +319,7 @@ mod tests {
             let text_id = fixed_text.then(|| "password".to_owned());
             let user_id = Uuid::from_u128(7);
             let now = Instant::now();
-            let mut window = EventWindow::new(window_events, Duration::from_secs(30));
+            let mut window = EventWindow::new(window_events, Duration::from_secs(30)).pairing_keys();
             window.push(now, events);
 
             let copy = window.snapshot(now);
@@ -333,7 +334,7 @@ mod tests {
                 };
                 extract(&sample, user_id, &settings)
             });
-            let found = extract_window(window.events_at(now), text_id.as_deref(), user_id, &settings);
+            let found = extract_window(window.keys_at(now), text_id.as_deref(), user_id, &settings);
 
             match (&found, &expected) {
                 (None, None) => {}
