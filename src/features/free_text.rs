@@ -90,25 +90,22 @@ static CODES: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
     codes
 });
 
-/// The id of each code of [`CODES`] by how it is spelt: `Key` and a capital letter (by the
-/// letter), or `Space`. No other code is named by a feature (a test holds [`CODES`] to it).
-struct CodeIds {
-    letters: [Option<usize>; 26],
-    space: Option<usize>,
+/// Where a code spelt `Key` and a capital letter (by the letter), or `Space`, sits in
+/// [`CODE_IDS`]; every code a feature names is spelt so (a test holds [`CODES`] to it).
+fn spelling_slot(code: &str) -> Option<usize> {
+    match code.as_bytes() {
+        [b'K', b'e', b'y', letter @ b'A'..=b'Z'] => Some(usize::from(letter - b'A')),
+        b"Space" => Some(26),
+        _ => None,
+    }
 }
 
-static CODE_IDS: LazyLock<CodeIds> = LazyLock::new(|| {
-    let mut ids = CodeIds {
-        letters: [None; 26],
-        space: None,
-    };
+/// The id of each code of [`CODES`], at its [`spelling_slot`].
+static CODE_IDS: LazyLock<[Option<usize>; 27]> = LazyLock::new(|| {
+    let mut ids = [None; 27];
     for (id, code) in CODES.iter().enumerate() {
-        match code.as_bytes() {
-            [b'K', b'e', b'y', letter @ b'A'..=b'Z'] => {
-                ids.letters[usize::from(letter - b'A')] = Some(id);
-            }
-            b"Space" => ids.space = Some(id),
-            _ => unreachable!("a feature names {code}, neither a letter key nor Space"),
+        if let Some(slot) = spelling_slot(code) {
+            ids[slot] = Some(id);
         }
     }
     ids
@@ -130,11 +127,7 @@ static DIGRAPH_OF_IDS: LazyLock<Vec<u8>> = LazyLock::new(|| {
 /// The code's place in [`CODES`]: read from its bytes, as this runs for every keystroke of
 /// every scored window (a hash lookup was a visible share of the WebSocket peak).
 fn code_id(code: &str) -> Option<usize> {
-    match code.as_bytes() {
-        [b'K', b'e', b'y', letter @ b'A'..=b'Z'] => CODE_IDS.letters[usize::from(letter - b'A')],
-        b"Space" => CODE_IDS.space,
-        _ => None,
-    }
+    CODE_IDS[spelling_slot(code)?]
 }
 
 /// The place in [`DIGRAPHS`] of the pair of codes with these ids, if a feature names it.
