@@ -6,8 +6,9 @@ use uuid::Uuid;
 use crate::configuration::BiometricSettings;
 use crate::error::ApiError;
 use crate::events::{Modality, Sample, SampleError, SampleLimits};
+use crate::features::free_text::TimedKeys;
 use crate::features::keystrokes::{Keystroke, PairedKeys, WindowKeys, pair_keys};
-use crate::features::quality::{QualityPolicy, QualityReport, paired_quality};
+use crate::features::quality::{QualityPolicy, QualityReport, keys_quality, paired_quality};
 use crate::features::{fixed_text, free_text, motion, touch};
 
 use super::check_text_id;
@@ -61,6 +62,43 @@ pub fn extract_window(
     user_id: Uuid,
     settings: &BiometricSettings,
 ) -> Option<Result<Extracted, ApiError>> {
+    checked_window(window, text_id, settings, |paired| {
+        from_paired(paired, text_id, None, user_id, settings)
+    })
+}
+
+/// [`extract_window`] of a free-text window (no text id), its keys classed as they arrived
+/// (`EventWindow::timed_at`): the same rows, quality and refusals, without copying a code.
+/// The keys are not kept ([`Extracted::keystrokes`] is empty): a live window is not checked
+/// for replay.
+pub fn extract_free_text_window(
+    window: WindowKeys<TimedKeys>,
+    settings: &BiometricSettings,
+) -> Option<Result<Extracted, ApiError>> {
+    checked_window(window, None, settings, |timed| {
+        let row = free_text::from_timed(&timed.keys).map_err(invalid)?;
+        Ok(Extracted {
+            rows: finite(vec![row])?,
+            quality: keys_quality(
+                &timed.keys,
+                timed.unreleased,
+                None,
+                &QualityPolicy::default(),
+            ),
+            sequence_hash: None,
+            keystrokes: Vec::new(),
+        })
+    })
+}
+
+/// A window's refusals as a sample's (text id, length, its events' checks), then `extract` of
+/// its keys; `None` when it keeps no event.
+fn checked_window<Keys>(
+    window: WindowKeys<Keys>,
+    text_id: Option<&str>,
+    settings: &BiometricSettings,
+    extract: impl FnOnce(Keys) -> Result<Extracted, ApiError>,
+) -> Option<Result<Extracted, ApiError>> {
     if window.kept == 0 {
         return None;
     }
@@ -72,8 +110,7 @@ pub fn extract_window(
                 max: settings.max_events,
             }));
         }
-        let paired = window.paired.map_err(invalid)?;
-        from_paired(paired, text_id, None, user_id, settings)
+        extract(window.paired.map_err(invalid)?)
     };
     Some(checked())
 }

@@ -6,7 +6,7 @@
 //! seconds. A digraph or key absent from the sample takes the sample's own median flight or
 //! hold, so missing values carry no information instead of a fake zero.
 
-use super::keystrokes::{Keystroke, pair_keys};
+use super::keystrokes::{KeyTimes, Keystroke, PairedKeys, pair_keys};
 use super::stats::{mean, median_in_place, std_dev};
 use super::{FeatureError, MS_PER_S};
 use crate::events::{Modality, Sample};
@@ -194,46 +194,136 @@ pub fn feature_names() -> Vec<String> {
         .collect()
 }
 
+/// What the features read of a key's code: its place among the codes they name ([`CODES`]),
+/// or whether it is the backspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyClass {
+    /// The code's place in [`CODES`] (a key's place in [`KEYS`] comes first).
+    Named(u8),
+    Backspace,
+    Other,
+}
+
+impl KeyClass {
+    /// The class of a code, read from its spelling.
+    pub fn of(code: &str) -> KeyClass {
+        match code_id(code) {
+            Some(id) => KeyClass::Named(u8::try_from(id).expect("fewer than 256 codes")),
+            None if code == "Backspace" => KeyClass::Backspace,
+            None => KeyClass::Other,
+        }
+    }
+
+    fn id(self) -> Option<usize> {
+        match self {
+            KeyClass::Named(id) => Some(usize::from(id)),
+            KeyClass::Backspace | KeyClass::Other => None,
+        }
+    }
+}
+
+/// A keystroke as the features read it: its code's class and its times (milliseconds). A
+/// live session's window is read so, its codes classed once as they arrive
+/// ([`super::rolling_pairs`]) instead of for every score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TimedKey {
+    pub class: KeyClass,
+    pub down_ms: f64,
+    pub up_ms: f64,
+}
+
+impl From<&Keystroke> for TimedKey {
+    fn from(key: &Keystroke) -> TimedKey {
+        TimedKey {
+            class: KeyClass::of(&key.code),
+            down_ms: key.down_ms,
+            up_ms: key.up_ms,
+        }
+    }
+}
+
+/// A window's complete keystrokes as the features read them, in key-down order, and how many
+/// presses were never released.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct TimedKeys {
+    pub keys: Vec<TimedKey>,
+    pub unreleased: usize,
+}
+
+impl From<&PairedKeys> for TimedKeys {
+    fn from(paired: &PairedKeys) -> TimedKeys {
+        TimedKeys {
+            keys: paired.keystrokes.iter().map(TimedKey::from).collect(),
+            unreleased: paired.unreleased.len(),
+        }
+    }
+}
+
+impl KeyTimes for TimedKey {
+    fn down_ms(&self) -> f64 {
+        self.down_ms
+    }
+
+    fn up_ms(&self) -> f64 {
+        self.up_ms
+    }
+}
+
 /// The vector from keystrokes ordered by key_down.
 pub fn from_keystrokes(keys: &[Keystroke]) -> Result<Vec<f64>, FeatureError> {
+    from_timed(&keys.iter().map(TimedKey::from).collect::<Vec<_>>())
+}
+
+/// [`from_keystrokes`] of keys already classed.
+pub fn from_timed(keys: &[TimedKey]) -> Result<Vec<f64>, FeatureError> {
     if keys.len() < MIN_FREE_TEXT_KEYS {
         return Err(FeatureError::TooFewKeystrokes {
             found: keys.len(),
             needed: MIN_FREE_TEXT_KEYS,
         });
     }
-    let mut holds: Vec<f64> = keys
-        .iter()
-        .map(|k| (k.up_ms - k.down_ms) / MS_PER_S)
-        .collect();
-    // Pair i is (keys[i], keys[i + 1]).
-    let all_dd: Vec<f64> = keys
-        .windows(2)
-        .map(|pair| (pair[1].down_ms - pair[0].down_ms) / MS_PER_S)
-        .collect();
-    // Rhythm statistics ignore thinking pauses, which say more about the text than the typist.
-    let in_rhythm: Vec<usize> = (0..all_dd.len())
-        .filter(|&i| all_dd[i] <= PAUSE_S)
-        .collect();
-    let mut dd: Vec<f64> = in_rhythm.iter().map(|&i| all_dd[i]).collect();
-    let mut ud: Vec<f64> = in_rhythm
-        .iter()
-        .map(|&i| (keys[i + 1].down_ms - keys[i].up_ms) / MS_PER_S)
-        .collect();
-    let ids: Vec<Option<usize>> = keys.iter().map(|k| code_id(&k.code)).collect();
-    // A key's id is its place in KEYS.
-    let key_holds: Vec<(usize, f64)> = ids
-        .iter()
-        .zip(&holds)
-        .filter_map(|(id, hold)| id.filter(|&id| id < KEYS.len()).map(|id| (id, *hold)))
-        .collect();
-    let digraph_times: Vec<(usize, f64)> = in_rhythm
-        .iter()
-        .filter_map(|&i| Some((digraph_of(ids[i]?, ids[i + 1]?)?, all_dd[i])))
-        .collect();
+    // One pass over the keys, each timing pushed in the keys' order (the sums below add them
+    // in that order). Pair i is (keys[i], keys[i + 1]); rhythm statistics ignore thinking
+    // pauses, which say more about the text than the typist.
+    let mut holds = Vec::with_capacity(keys.len());
+    let mut dd = Vec::with_capacity(keys.len());
+    let mut ud = Vec::with_capacity(keys.len());
+    let mut key_holds: Vec<(usize, f64)> = Vec::with_capacity(keys.len());
+    let mut digraph_times: Vec<(usize, f64)> = Vec::with_capacity(keys.len());
+    let mut backspaces = 0;
+    let first_down = keys[0].down_ms;
+    let mut last_up = first_down;
+    for (at, key) in keys.iter().enumerate() {
+        let hold = (key.up_ms - key.down_ms) / MS_PER_S;
+        holds.push(hold);
+        last_up = f64::max(last_up, key.up_ms);
+        match key.class {
+            // A key's id is its place in KEYS.
+            KeyClass::Named(id) if usize::from(id) < KEYS.len() => {
+                key_holds.push((usize::from(id), hold));
+            }
+            KeyClass::Backspace => backspaces += 1,
+            _ => {}
+        }
+        let Some(next) = keys.get(at + 1) else {
+            continue;
+        };
+        let down_down = (next.down_ms - key.down_ms) / MS_PER_S;
+        if down_down <= PAUSE_S {
+            dd.push(down_down);
+            ud.push((next.down_ms - key.up_ms) / MS_PER_S);
+            if let Some(digraph) = key
+                .class
+                .id()
+                .zip(next.class.id())
+                .and_then(|(first, second)| digraph_of(first, second))
+            {
+                digraph_times.push((digraph, down_down));
+            }
+        }
+    }
+    let gaps = keys.len() - 1;
 
-    let first_down = keys.first().map_or(0.0, |k| k.down_ms);
-    let last_up = keys.iter().map(|k| k.up_ms).fold(first_down, f64::max);
     let duration_s = (last_up - first_down) / MS_PER_S;
     let n = keys.len() as f64;
     let fraction = |count: usize, of: usize| {
@@ -247,12 +337,9 @@ pub fn from_keystrokes(keys: &[Keystroke]) -> Result<Vec<f64>, FeatureError> {
     let (hold_mean, hold_std) = (mean(&holds).unwrap_or(0.0), std_dev(&holds).unwrap_or(0.0));
     let (dd_mean, dd_std) = (mean(&dd).unwrap_or(PAUSE_S), std_dev(&dd).unwrap_or(0.0));
     let (ud_mean, ud_std) = (mean(&ud).unwrap_or(0.0), std_dev(&ud).unwrap_or(0.0));
-    let pause_ratio = fraction(all_dd.len() - dd.len(), all_dd.len());
+    let pause_ratio = fraction(gaps - dd.len(), gaps);
     let rollover_ratio = fraction(ud.iter().filter(|v| **v < 0.0).count(), ud.len());
-    let backspace_ratio = fraction(
-        keys.iter().filter(|k| k.code == "Backspace").count(),
-        keys.len(),
-    );
+    let backspace_ratio = fraction(backspaces, keys.len());
     let hold_median = median_in_place(&mut holds).unwrap_or(0.0);
     let dd_median = median_in_place(&mut dd).unwrap_or(PAUSE_S);
     let ud_median = median_in_place(&mut ud).unwrap_or(0.0);

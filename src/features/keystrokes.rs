@@ -5,6 +5,7 @@
 //! of a key already held are browser auto-repeat and are ignored. Keystrokes come out ordered
 //! by key_down time, which is the order the text was typed in.
 
+use super::free_text::TimedKeys;
 use crate::events::{KeyCode, Modality, RawEvent, SampleError, check_event};
 use foldhash::fast::RandomState;
 use std::borrow::Borrow;
@@ -18,6 +19,22 @@ pub struct Keystroke {
     pub code: KeyCode,
     pub down_ms: f64,
     pub up_ms: f64,
+}
+
+/// A complete key press's times (milliseconds), whatever else is kept of it.
+pub trait KeyTimes {
+    fn down_ms(&self) -> f64;
+    fn up_ms(&self) -> f64;
+}
+
+impl KeyTimes for Keystroke {
+    fn down_ms(&self) -> f64 {
+        self.down_ms
+    }
+
+    fn up_ms(&self) -> f64 {
+        self.up_ms
+    }
 }
 
 /// Keystrokes paired from the events, plus the presses never released (e.g. the sample ended
@@ -81,13 +98,24 @@ fn paired_from(opened: Vec<Press>) -> PairedKeys {
     paired
 }
 
-/// A live session's window of key events, checked and paired by [`pair_window`].
+/// A live session's window of key events, checked and paired by [`pair_window`] (its keys as
+/// [`PairedKeys`], or classed for the free-text features).
 #[derive(Debug, Clone, PartialEq)]
-pub struct WindowKeys {
+pub struct WindowKeys<Keys = PairedKeys> {
     /// Events left in the window once key-ups whose key-down has left it are dropped.
     pub kept: usize,
     /// Their keys paired, or the first check they fail.
-    pub paired: Result<PairedKeys, SampleError>,
+    pub paired: Result<Keys, SampleError>,
+}
+
+impl WindowKeys {
+    /// The same keys classed for the free-text features.
+    pub fn timed(self) -> WindowKeys<TimedKeys> {
+        WindowKeys {
+            kept: self.kept,
+            paired: self.paired.map(|paired| TimedKeys::from(&paired)),
+        }
+    }
 }
 
 /// Checks and pairs a live session's window in one pass, reading it in place. A window that

@@ -5,7 +5,7 @@
 //! instantaneous timing), or too regular to come from a hand (a script replaying events).
 //! Each finding multiplies the score by its penalty, so several findings compound.
 
-use super::keystrokes::{PairedKeys, pair_keys};
+use super::keystrokes::{KeyTimes, PairedKeys, pair_keys};
 use super::stats::{mean, std_dev};
 use crate::events::Sample;
 use serde::{Deserialize, Serialize};
@@ -97,7 +97,22 @@ pub fn paired_quality(
     typed_chars: Option<usize>,
     policy: &QualityPolicy,
 ) -> QualityReport {
-    let keys = &paired.keystrokes;
+    keys_quality(
+        &paired.keystrokes,
+        paired.unreleased.len(),
+        typed_chars,
+        policy,
+    )
+}
+
+/// [`paired_quality`] of the complete keystrokes' times and how many presses were never
+/// released.
+pub fn keys_quality(
+    keys: &[impl KeyTimes],
+    unreleased: usize,
+    typed_chars: Option<usize>,
+    policy: &QualityPolicy,
+) -> QualityReport {
     let mut issues = Vec::new();
     if keys.len() < policy.min_keys {
         issues.push(QualityIssue::TooFewKeys {
@@ -106,7 +121,7 @@ pub fn paired_quality(
         });
     }
     if let Some(typed_chars) = typed_chars {
-        let presses = keys.len() + paired.unreleased.len();
+        let presses = keys.len() + unreleased;
         if typed_chars > 0 && (presses as f64) < policy.min_key_coverage * typed_chars as f64 {
             issues.push(QualityIssue::MissingKeyEvents {
                 typed_chars,
@@ -114,10 +129,10 @@ pub fn paired_quality(
             });
         }
     }
-    let holds: Vec<f64> = keys.iter().map(|k| k.up_ms - k.down_ms).collect();
+    let holds: Vec<f64> = keys.iter().map(|k| k.up_ms() - k.down_ms()).collect();
     let dds: Vec<f64> = keys
         .windows(2)
-        .map(|w| w[1].down_ms - w[0].down_ms)
+        .map(|w| w[1].down_ms() - w[0].down_ms())
         .collect();
     let timings = holds.len() + dds.len();
     if timings > 0 {
@@ -145,10 +160,8 @@ pub fn paired_quality(
             });
         }
     }
-    if !paired.unreleased.is_empty() {
-        issues.push(QualityIssue::UnreleasedKeys {
-            count: paired.unreleased.len(),
-        });
+    if unreleased > 0 {
+        issues.push(QualityIssue::UnreleasedKeys { count: unreleased });
     }
     let score = issues
         .iter()

@@ -18,6 +18,7 @@
 
 use std::collections::VecDeque;
 
+use super::free_text::{KeyClass, TimedKey, TimedKeys};
 use super::keystrokes::{HeldKeys, Keystroke, PairedKeys, WindowKeys};
 use crate::events::{KeyCode, RawEvent};
 
@@ -28,6 +29,8 @@ const RECENT_PRESSES: usize = 8;
 #[derive(Debug)]
 struct Press {
     code: KeyCode,
+    /// Its code's class for the free-text features, found once.
+    class: KeyClass,
     down: u64,
     down_ms: f64,
     /// Its key-up, once released: sequence number and time.
@@ -98,6 +101,7 @@ impl RollingPairs {
                 Ok(()) => {
                     self.presses.push_back(Press {
                         code: code.clone(),
+                        class: KeyClass::of(code),
                         down: at,
                         down_ms: *t,
                         up: None,
@@ -198,9 +202,7 @@ impl RollingPairs {
     ///
     /// [`pair_window`]: super::keystrokes::pair_window
     pub fn paired(&self) -> Option<WindowKeys> {
-        if self.lost || !self.unfit.is_empty() || !self.out_of_order.is_empty() {
-            return None;
-        }
+        let kept = self.kept()?;
         let mut paired = PairedKeys {
             keystrokes: Vec::with_capacity(self.presses.len()),
             unreleased: Vec::new(),
@@ -215,11 +217,44 @@ impl RollingPairs {
                 None => paired.unreleased.push((press.code.clone(), press.down_ms)),
             }
         }
-        let events = usize::try_from(self.next - self.start).ok()?;
         Some(WindowKeys {
-            kept: events - self.dropped_ups.len(),
+            kept,
             paired: Ok(paired),
         })
+    }
+
+    /// [`RollingPairs::paired`] classed for the free-text features
+    /// ([`WindowKeys::timed`]), without copying the codes.
+    pub fn timed(&self) -> Option<WindowKeys<TimedKeys>> {
+        let kept = self.kept()?;
+        let mut timed = TimedKeys {
+            keys: Vec::with_capacity(self.presses.len()),
+            unreleased: 0,
+        };
+        for press in &self.presses {
+            match press.up {
+                Some((_, up_ms)) => timed.keys.push(TimedKey {
+                    class: press.class,
+                    down_ms: press.down_ms,
+                    up_ms,
+                }),
+                None => timed.unreleased += 1,
+            }
+        }
+        Some(WindowKeys {
+            kept,
+            paired: Ok(timed),
+        })
+    }
+
+    /// How many events the window keeps, or `None` where its keys cannot be read from the
+    /// presses (see the module's text).
+    fn kept(&self) -> Option<usize> {
+        if self.lost || !self.unfit.is_empty() || !self.out_of_order.is_empty() {
+            return None;
+        }
+        let events = usize::try_from(self.next - self.start).ok()?;
+        Some(events - self.dropped_ups.len())
     }
 }
 
@@ -277,6 +312,11 @@ mod tests {
             jumped.keep_last(n - start);
             let expected = pair_window(&events[start..]);
             assert_eq!(jumped.paired(), Some(expected.clone()), "start {start}");
+            assert_eq!(
+                jumped.timed(),
+                Some(expected.clone().timed()),
+                "start {start}"
+            );
 
             let mut stepped = RollingPairs::default();
             for (at, event) in events.iter().enumerate() {

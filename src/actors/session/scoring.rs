@@ -84,17 +84,18 @@ impl LiveSession {
     }
 
     /// The window's features at `now`, or `None` when it holds no event to score. Key events
-    /// are read in place; touch and motion windows are copied into a sample.
+    /// are read in place (a free-text window's codes classed as they arrived); touch and
+    /// motion windows are copied into a sample.
     fn extract_window(&mut self, now: Instant) -> Option<Result<Extracted, ApiError>> {
         let (user_id, text_id) = (self.spec.user_id, self.spec.text_id.as_deref());
         let settings = &self.state.settings.biometrics;
         if self.spec.modality == Modality::Keystroke {
-            return extraction::extract_window(
-                self.window.keys_at(now),
-                text_id,
-                user_id,
-                settings,
-            );
+            return match text_id {
+                Some(_) => {
+                    extraction::extract_window(self.window.keys_at(now), text_id, user_id, settings)
+                }
+                None => extraction::extract_free_text_window(self.window.timed_at(now), settings),
+            };
         }
         let events = self.window.snapshot(now);
         if events.is_empty() {

@@ -5,6 +5,7 @@ use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
 use crate::events::RawEvent;
+use crate::features::free_text::TimedKeys;
 use crate::features::keystrokes::{WindowKeys, pair_window};
 use crate::features::rolling_pairs::RollingPairs;
 
@@ -129,6 +130,16 @@ impl EventWindow {
             .unwrap_or_else(|| pair_window(&self.events))
     }
 
+    /// [`EventWindow::keys_at`] classed for the free-text features
+    /// ([`WindowKeys::timed`]): read from the keys classed as they arrived where they answer.
+    pub fn timed_at(&mut self, now: Instant) -> WindowKeys<TimedKeys> {
+        self.trim(now);
+        self.pairs
+            .as_ref()
+            .and_then(RollingPairs::timed)
+            .unwrap_or_else(|| pair_window(&self.events).timed())
+    }
+
     /// The window's events, oldest first, after trimming at `now`, read in place (a key-up
     /// whose key-down has left the window is among them: see [`EventWindow::snapshot`]).
     #[cfg(test)]
@@ -215,7 +226,9 @@ mod tests {
     use uuid::Uuid;
 
     use super::*;
-    use crate::biometrics::extraction::{Extracted, extract, extract_window};
+    use crate::biometrics::extraction::{
+        Extracted, extract, extract_free_text_window, extract_window,
+    };
     use crate::configuration::Settings;
     use crate::error::ApiError;
     use crate::events::{DeviceClass, Modality, Sample};
@@ -304,9 +317,9 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(1024))]
 
-        /// A window's keys, paired as they arrived, give exactly what extracting a copy of its
-        /// events (its snapshot) gives: the same rows, quality and keystrokes, the same
-        /// refusal, or no score.
+        /// A window's keys, paired (fixed text) or classed (free text) as they arrived, give
+        /// exactly what extracting a copy of its events (its snapshot) gives: the same rows,
+        /// quality and (fixed text) keystrokes, the same refusal, or no score.
         #[test]
         fn a_window_read_in_place_extracts_as_its_copy(
             events in prop_oneof![4 => typing(), 1 => prop::collection::vec(any_event(), 0..60)],
@@ -332,9 +345,17 @@ mod tests {
                     events: copy,
                     typingdna_pattern: None,
                 };
-                extract(&sample, user_id, &settings)
+                let extracted = extract(&sample, user_id, &settings);
+                // A free-text window keeps no keys: a live window is not checked for replay.
+                match text_id {
+                    Some(_) => extracted,
+                    None => extracted.map(|extracted| Extracted { keystrokes: Vec::new(), ..extracted }),
+                }
             });
-            let found = extract_window(window.keys_at(now), text_id.as_deref(), user_id, &settings);
+            let found = match text_id.as_deref() {
+                Some(text_id) => extract_window(window.keys_at(now), Some(text_id), user_id, &settings),
+                None => extract_free_text_window(window.timed_at(now), &settings),
+            };
 
             match (&found, &expected) {
                 (None, None) => {}
@@ -376,11 +397,14 @@ mod tests {
                 };
                 prop_assert!(window.arrivals.iter().all(fresh), "{:?}", window.arrivals);
                 prop_assert_eq!(&found, &pair_window(&held));
+                prop_assert_eq!(window.timed_at(now), found.timed());
 
                 let in_order = held.iter().all(|e| e.modality() == Modality::Keystroke && e.time_ms().is_finite())
                     && held.windows(2).all(|pair| pair[0].time_ms().total_cmp(&pair[1].time_ms()).is_le());
                 let answered = window.pairs.as_ref().and_then(RollingPairs::paired);
                 prop_assert_eq!(answered.is_some(), in_order);
+                let classed = window.pairs.as_ref().and_then(RollingPairs::timed);
+                prop_assert_eq!(classed.is_some(), in_order);
             }
         }
     }
