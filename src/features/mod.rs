@@ -1,7 +1,8 @@
 //! Feature extraction: validated [`crate::events::Sample`]s in, fixed-length `Vec<f64>` out.
 //!
 //! - [`keystrokes`] pairs key_down with key_up (rollover-safe); the keystroke extractors build on it.
-//!   [`rolling_pairs`] pairs a live session's keys as they arrive, as [`keystrokes`] pairs its window.
+//!   [`rolling_pairs`] pairs a live session's keys as they arrive, as [`keystrokes`] pairs its window,
+//!   and classes each code once for the free-text features (`free_text::KeyClass`).
 //! - [`fixed_text`] passwords/passphrases: CMU-style hold, down-down and up-down times.
 //! - [`free_text`] any text: aggregate rhythm statistics plus digraph and per-key medians.
 //! - [`touch`] Touchalytics-style per-stroke features; [`motion`] per-window sensor moments.
