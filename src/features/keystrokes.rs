@@ -5,7 +5,6 @@
 //! of a key already held are browser auto-repeat and are ignored. Keystrokes come out ordered
 //! by key_down time, which is the order the text was typed in.
 
-use super::free_text::TimedKeys;
 use crate::events::{KeyCode, Modality, RawEvent, SampleError, check_event};
 use foldhash::fast::RandomState;
 use std::borrow::Borrow;
@@ -108,12 +107,12 @@ pub struct WindowKeys<Keys = PairedKeys> {
     pub paired: Result<Keys, SampleError>,
 }
 
-impl WindowKeys {
-    /// The same keys classed for the free-text features.
-    pub fn timed(self) -> WindowKeys<TimedKeys> {
+impl<Keys> WindowKeys<Keys> {
+    /// The same window with its keys (if they passed the checks) read another way.
+    pub fn map_keys<Other>(self, read: impl FnOnce(Keys) -> Other) -> WindowKeys<Other> {
         WindowKeys {
             kept: self.kept,
-            paired: self.paired.map(|paired| TimedKeys::from(&paired)),
+            paired: self.paired.map(read),
         }
     }
 }

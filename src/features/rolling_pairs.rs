@@ -223,8 +223,8 @@ impl RollingPairs {
         })
     }
 
-    /// [`RollingPairs::paired`] classed for the free-text features
-    /// ([`WindowKeys::timed`]), without copying the codes.
+    /// [`RollingPairs::paired`] classed for the free-text features ([`TimedKeys`]), without
+    /// copying the codes.
     pub fn timed(&self) -> Option<WindowKeys<TimedKeys>> {
         let kept = self.kept()?;
         let mut timed = TimedKeys {
@@ -314,7 +314,7 @@ mod tests {
             assert_eq!(jumped.paired(), Some(expected.clone()), "start {start}");
             assert_eq!(
                 jumped.timed(),
-                Some(expected.clone().timed()),
+                Some(expected.clone().map_keys(|paired| TimedKeys::from(&paired))),
                 "start {start}"
             );
 

@@ -130,14 +130,16 @@ impl EventWindow {
             .unwrap_or_else(|| pair_window(&self.events))
     }
 
-    /// [`EventWindow::keys_at`] classed for the free-text features
-    /// ([`WindowKeys::timed`]): read from the keys classed as they arrived where they answer.
+    /// [`EventWindow::keys_at`] classed for the free-text features ([`TimedKeys`]): read from
+    /// the keys classed as they arrived where they answer.
     pub fn timed_at(&mut self, now: Instant) -> WindowKeys<TimedKeys> {
         self.trim(now);
         self.pairs
             .as_ref()
             .and_then(RollingPairs::timed)
-            .unwrap_or_else(|| pair_window(&self.events).timed())
+            .unwrap_or_else(|| {
+                pair_window(&self.events).map_keys(|paired| TimedKeys::from(&paired))
+            })
     }
 
     /// The window's events, oldest first, after trimming at `now`, read in place (a key-up
@@ -397,7 +399,7 @@ mod tests {
                 };
                 prop_assert!(window.arrivals.iter().all(fresh), "{:?}", window.arrivals);
                 prop_assert_eq!(&found, &pair_window(&held));
-                prop_assert_eq!(window.timed_at(now), found.timed());
+                prop_assert_eq!(window.timed_at(now), found.map_keys(|paired| TimedKeys::from(&paired)));
 
                 let in_order = held.iter().all(|e| e.modality() == Modality::Keystroke && e.time_ms().is_finite())
                     && held.windows(2).all(|pair| pair[0].time_ms().total_cmp(&pair[1].time_ms()).is_le());
