@@ -125,19 +125,31 @@ struct PrecomputedRbf {
 
 impl PrecomputedRbf {
     /// The full Gram matrix of `x`, each pair summed in smartcore's order.
+    ///
+    /// Row `i`'s squared distances to the rows before it are summed side by side, column by
+    /// column, from a copy of `x` stored column after column: each pair's sum still adds its
+    /// columns one after another from the first (so the values are smartcore's bit for bit),
+    /// but the sums of different pairs are independent, so they take vector instructions
+    /// instead of each waiting on its own chain of additions (that chain was a fifth of a
+    /// user's training).
     fn new(x: &Array2<f64>, gamma: f64) -> PrecomputedRbf {
         let rows = x.nrows();
+        // Logical order of the transpose: column after column.
+        let by_column: Vec<f64> = x.t().iter().copied().collect();
         let mut gram = vec![0.0; rows * rows];
+        let mut squared = vec![0.0; rows];
         for i in 0..rows {
             gram[i * rows + i] = 1.0;
-            let xi = x.row(i);
-            for j in 0..i {
-                let squared: f64 = xi
-                    .iter()
-                    .zip(x.row(j))
-                    .map(|(a, b)| (a - b) * (a - b))
-                    .sum();
-                let k = (-gamma * squared).exp();
+            let before = &mut squared[..i];
+            before.fill(0.0);
+            for (&value, column) in x.row(i).iter().zip(by_column.chunks_exact(rows)) {
+                for (sum, &other) in before.iter_mut().zip(&column[..i]) {
+                    let difference = value - other;
+                    *sum += difference * difference;
+                }
+            }
+            for (j, &sum) in before.iter().enumerate() {
+                let k = (-gamma * sum).exp();
                 gram[i * rows + j] = k;
                 gram[j * rows + i] = k;
             }
@@ -298,6 +310,30 @@ mod tests {
         Array2::from_shape_fn((n, 4), |(_, j)| {
             centre + j as f64 * 0.1 + rng.random_range(-0.5..0.5)
         })
+    }
+
+    #[test]
+    fn the_gram_matrix_holds_smartcores_rbf_values_bit_for_bit() {
+        let mut rng = StdRng::seed_from_u64(5);
+        for (rows, columns) in [(1, 3), (2, 1), (37, 59), (64, 31)] {
+            let x = Array2::from_shape_fn((rows, columns), |_| rng.random_range(-3.0..3.0));
+            let gamma = 1.0 / columns as f64;
+            let kernel = PrecomputedRbf::new(&x, gamma);
+            let theirs = Kernels::rbf().with_gamma(gamma);
+            for i in 0..rows {
+                for j in 0..rows {
+                    let expected = theirs
+                        .apply(&x.row(i).to_vec(), &x.row(j).to_vec())
+                        .unwrap();
+                    let ours = kernel.apply(&vec![i as f64], &vec![j as f64]).unwrap();
+                    assert_eq!(
+                        ours.to_bits(),
+                        expected.to_bits(),
+                        "{rows}×{columns} ({i}, {j})"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
