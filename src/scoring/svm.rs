@@ -52,13 +52,41 @@ impl Default for SvmParams {
     }
 }
 
+/// Stored as its support vectors; their column-major copy is made again when it is read.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(from = "StoredSvm")]
 pub struct SvmModel {
-    pub scaler: StandardScaler,
-    pub support_vectors: Array2<f64>,
-    pub dual_coefficients: Array1<f64>,
-    pub intercept: f64,
-    pub gamma: f64,
+    scaler: StandardScaler,
+    support_vectors: Array2<f64>,
+    dual_coefficients: Array1<f64>,
+    intercept: f64,
+    gamma: f64,
+    /// The support vectors column after column, for [`SvmModel::decision`].
+    #[serde(skip_serializing)]
+    by_column: Vec<f64>,
+}
+
+/// What an [`SvmModel`] is stored as.
+#[derive(Deserialize)]
+struct StoredSvm {
+    scaler: StandardScaler,
+    support_vectors: Array2<f64>,
+    dual_coefficients: Array1<f64>,
+    intercept: f64,
+    gamma: f64,
+}
+
+impl From<StoredSvm> for SvmModel {
+    fn from(stored: StoredSvm) -> Self {
+        SvmModel {
+            by_column: stored.support_vectors.t().iter().copied().collect(),
+            scaler: stored.scaler,
+            support_vectors: stored.support_vectors,
+            dual_coefficients: stored.dual_coefficients,
+            intercept: stored.intercept,
+            gamma: stored.gamma,
+        }
+    }
 }
 
 /// What we read back from smartcore's serialised SVC (its fields are private).
@@ -274,26 +302,34 @@ impl SvmModel {
                 })?;
             target.assign(&set.x.row(i));
         }
-        Ok(SvmModel {
+        Ok(StoredSvm {
             scaler: set.scaler,
             support_vectors,
             dual_coefficients: Array1::from_vec(w).mapv(|c| sign * c),
             intercept: sign * b,
             gamma,
-        })
+        }
+        .into())
     }
 
     /// Decision value of one unscaled row: positive = genuine side of the margin.
+    ///
+    /// The squared distances to the support vectors are summed side by side, column by
+    /// column, as the Gram matrix is in training: each still adds its columns in order.
     pub fn decision(&self, row: ArrayView1<f64>) -> f64 {
         let x = self.scaler.apply_row(row);
+        let vectors = self.support_vectors.nrows();
+        let mut squared = vec![0.0; vectors];
+        if vectors > 0 {
+            for (&value, column) in x.iter().zip(self.by_column.chunks_exact(vectors)) {
+                for (sum, &support) in squared.iter_mut().zip(column) {
+                    let difference = support - value;
+                    *sum += difference * difference;
+                }
+            }
+        }
         let mut f = self.intercept;
-        for (sv, w) in self
-            .support_vectors
-            .rows()
-            .into_iter()
-            .zip(&self.dual_coefficients)
-        {
-            let squared: f64 = sv.iter().zip(&x).map(|(a, b)| (a - b).powi(2)).sum();
+        for (squared, w) in squared.iter().zip(&self.dual_coefficients) {
             f += w * (-self.gamma * squared).exp();
         }
         f
@@ -361,6 +397,41 @@ mod tests {
         assert_eq!(unprecomputed, model);
         let restored: SvmModel =
             serde_json::from_str(&serde_json::to_string(&model).unwrap()).unwrap();
+        assert_eq!(restored, model);
         assert_eq!(restored.decision(test.row(0)), model.decision(test.row(0)));
+    }
+
+    /// The decision function's definition, one support vector after another.
+    fn decision_by_definition(model: &SvmModel, row: ArrayView1<f64>) -> f64 {
+        let x = model.scaler.apply_row(row);
+        let mut f = model.intercept;
+        for (sv, w) in model
+            .support_vectors
+            .rows()
+            .into_iter()
+            .zip(&model.dual_coefficients)
+        {
+            let squared: f64 = sv.iter().zip(&x).map(|(a, b)| (a - b) * (a - b)).sum();
+            f += w * (-model.gamma * squared).exp();
+        }
+        f
+    }
+
+    #[test]
+    fn the_decision_is_its_definition_bit_for_bit() {
+        let mut rng = StdRng::seed_from_u64(9);
+        for columns in [1, 4, 59] {
+            let genuine = Array2::from_shape_fn((30, columns), |_| rng.random_range(-1.0..1.0));
+            let negatives = Array2::from_shape_fn((70, columns), |_| rng.random_range(-0.5..1.5));
+            let model = SvmModel::train(&genuine, &negatives, &SvmParams::default()).unwrap();
+            assert!(model.support_vectors.nrows() > 1);
+            for _ in 0..50 {
+                let row = Array1::from_shape_fn(columns, |_| rng.random_range(-2.0..2.0));
+                assert_eq!(
+                    model.decision(row.view()).to_bits(),
+                    decision_by_definition(&model, row.view()).to_bits()
+                );
+            }
+        }
     }
 }
