@@ -79,7 +79,7 @@ struct StoredSvm {
 impl From<StoredSvm> for SvmModel {
     fn from(stored: StoredSvm) -> Self {
         SvmModel {
-            by_column: stored.support_vectors.t().iter().copied().collect(),
+            by_column: column_major(&stored.support_vectors),
             scaler: stored.scaler,
             support_vectors: stored.support_vectors,
             dual_coefficients: stored.dual_coefficients,
@@ -162,8 +162,7 @@ impl PrecomputedRbf {
     /// user's training).
     fn new(x: &Array2<f64>, gamma: f64) -> PrecomputedRbf {
         let rows = x.nrows();
-        // Logical order of the transpose: column after column.
-        let by_column: Vec<f64> = x.t().iter().copied().collect();
+        let by_column = column_major(x);
         let mut gram = vec![0.0; rows * rows];
         let mut squared = vec![0.0; rows];
         for i in 0..rows {
@@ -171,10 +170,7 @@ impl PrecomputedRbf {
             let before = &mut squared[..i];
             before.fill(0.0);
             for (&value, column) in x.row(i).iter().zip(by_column.chunks_exact(rows)) {
-                for (sum, &other) in before.iter_mut().zip(&column[..i]) {
-                    let difference = value - other;
-                    *sum += difference * difference;
-                }
+                add_squared_differences(before, &column[..i], value);
             }
             for (j, &sum) in before.iter().enumerate() {
                 let k = (-gamma * sum).exp();
@@ -209,6 +205,21 @@ impl Kernel for PrecomputedRbf {
                 "a row outside the precomputed kernel",
             )),
         }
+    }
+}
+
+/// `x`'s values column after column (the logical order of its transpose).
+fn column_major(x: &Array2<f64>) -> Vec<f64> {
+    x.t().iter().copied().collect()
+}
+
+/// Adds to each row's running sum the squared difference of its value in one column from
+/// `value`: one column's step of many squared distances summed side by side (each sum still
+/// adds its columns in order; the sums are independent, so they take vector instructions).
+fn add_squared_differences(sums: &mut [f64], column: &[f64], value: f64) {
+    for (sum, &other) in sums.iter_mut().zip(column) {
+        let difference = other - value;
+        *sum += difference * difference;
     }
 }
 
@@ -322,10 +333,7 @@ impl SvmModel {
         let mut squared = vec![0.0; vectors];
         if vectors > 0 {
             for (&value, column) in x.iter().zip(self.by_column.chunks_exact(vectors)) {
-                for (sum, &support) in squared.iter_mut().zip(column) {
-                    let difference = support - value;
-                    *sum += difference * difference;
-                }
+                add_squared_differences(&mut squared, column, value);
             }
         }
         let mut f = self.intercept;
