@@ -161,16 +161,20 @@ pub fn json_config(max_body_bytes: usize) -> web::JsonConfig {
                 | JsonPayloadError::OverflowKnownLength { .. } => {
                     ApiError::PayloadTooLarge(max_body_bytes)
                 }
-                JsonPayloadError::Deserialize(cause) if cause.is_data() => {
-                    ApiError::Validation(cause.to_string())
-                }
-                JsonPayloadError::Deserialize(cause) => {
-                    ApiError::BadRequest(format!("malformed JSON: {cause}"))
-                }
+                JsonPayloadError::Deserialize(cause) => json_error(cause),
                 other => ApiError::BadRequest(format!("unreadable body: {other}")),
             };
             api_error.into()
         })
+}
+
+/// A JSON body serde_json could not read: of the wrong shape → 422, not JSON → 400.
+pub fn json_error(cause: &serde_json::Error) -> ApiError {
+    if cause.is_data() {
+        ApiError::Validation(cause.to_string())
+    } else {
+        ApiError::BadRequest(format!("malformed JSON: {cause}"))
+    }
 }
 
 pub fn path_config() -> web::PathConfig {

@@ -14,8 +14,11 @@
 //! `f64`), the same checks of fields against the event's `kind` ([`WireEvent::into_event`]).
 //! `protocol::tests` and the `protocol_frame` fuzz target compare the two on any text.
 
-use super::RawEvent;
+use serde::de::DeserializeOwned;
+use serde::de::value::{Error as NameError, StrDeserializer};
+
 use super::decode::{CODE, ID, Key, Kind, WireEvent};
+use super::{RawEvent, Sample};
 
 /// The longest number read here. Without an exponent such a number can neither overflow
 /// nor underflow an `f64`; a longer one is left to serde_json.
@@ -60,6 +63,61 @@ fn exact_decimal(text: &[u8]) -> Option<f64> {
     // Exact: `mantissa` < 10^15 < 2^53.
     let value = mantissa as f64 / POWERS_OF_TEN[decimals];
     Some(if negative { -value } else { value })
+}
+
+/// A [`Sample`] object as clients send it — `modality`, `device`, `events` and the optional
+/// fields, in any order, each at most once, `null` for an absent optional one — read by
+/// [`Scanner`]; `None` for anything else (an unknown or repeated field, a value of another
+/// form), which serde_json then decides, as for an `events` frame.
+pub fn sample(text: &str) -> Option<Sample> {
+    let mut scanner = Scanner::new(text);
+    let (mut modality, mut device, mut events) = (None, None, None);
+    // `Some(None)`: given as `null`.
+    let (mut text_id, mut typed_chars, mut typingdna_pattern) = (None, None, None);
+    scanner.object(|scanner, key| {
+        match key {
+            "modality" if modality.is_none() => modality = Some(named(scanner.string()?)?),
+            "device" if device.is_none() => device = Some(named(scanner.string()?)?),
+            "text_id" if text_id.is_none() => {
+                text_id = Some(scanner.nullable(|scanner| scanner.string().map(str::to_owned))?);
+            }
+            "typed_chars" if typed_chars.is_none() => {
+                typed_chars = Some(scanner.nullable(|scanner| scanner.integer())?);
+            }
+            "typingdna_pattern" if typingdna_pattern.is_none() => {
+                typingdna_pattern =
+                    Some(scanner.nullable(|scanner| scanner.string().map(str::to_owned))?);
+            }
+            "events" if events.is_none() => {
+                // Room for as many events as the text's length suggests (a key event as the
+                // SDK writes it takes some 45 bytes).
+                let mut read = Vec::with_capacity(text.len() / 40);
+                scanner.array(|scanner| {
+                    read.push(scanner.event()?);
+                    Some(())
+                })?;
+                events = Some(read);
+            }
+            _ => return None,
+        }
+        Some(())
+    })?;
+    if !scanner.at_end() {
+        return None;
+    }
+    Some(Sample {
+        modality: modality?,
+        device: device?,
+        text_id: text_id.flatten(),
+        typed_chars: typed_chars.flatten().map(|count| count as usize),
+        events: events?,
+        typingdna_pattern: typingdna_pattern.flatten(),
+    })
+}
+
+/// A name as serde reads it into `T` (an enum of named variants, such as [`super::Modality`]).
+fn named<T: DeserializeOwned>(name: &str) -> Option<T> {
+    T::deserialize(StrDeserializer::<NameError>::new(name)).ok()
 }
 
 /// How the browser SDK writes a key event, up to its code and from its code to its time:
@@ -210,6 +268,15 @@ impl<'a> Scanner<'a> {
     fn literal(&mut self, literal: &[u8]) -> Option<()> {
         let goes_on = self.text.as_bytes()[self.at..].starts_with(literal);
         goes_on.then(|| self.at += literal.len())
+    }
+
+    /// `null` (`None`), or a value `read` reads.
+    fn nullable<T>(&mut self, read: impl FnOnce(&mut Self) -> Option<T>) -> Option<Option<T>> {
+        self.peek()?;
+        if self.literal(b"null").is_some() {
+            return Some(None);
+        }
+        read(self).map(Some)
     }
 
     /// One event object: its fields in any order, each at most once, none `null`.

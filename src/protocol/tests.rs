@@ -82,7 +82,7 @@ mod properties {
     use serde_json::{Value, json};
 
     use super::*;
-    use crate::features::properties::any_event;
+    use crate::features::properties::{any_event, near_event};
 
     /// Any JSON value, nested a few levels.
     fn any_json() -> impl Strategy<Value = Value> {
@@ -110,81 +110,6 @@ mod properties {
                 .prop_map(|map| Value::Object(map.into_iter().collect())),
             ]
         })
-    }
-
-    /// JSON text of a number as clients write them.
-    fn any_number() -> impl Strategy<Value = String> {
-        r"-?(0|[1-9][0-9]{0,20})(\.[0-9]{1,20})?"
-    }
-
-    /// Near-JSON text of a value: exponents, leading zeros, escapes, `null`, strings for
-    /// numbers...
-    fn any_odd_value() -> impl Strategy<Value = String> {
-        prop_oneof![
-            r"[-+]?[0-9]{0,4}\.?[0-9]{0,4}([eE][-+]?[0-9]{0,3})?",
-            r"-?0[0-9]{1,3}(\.[0-9]{1,3})?",
-            Just("1e400".to_owned()),
-            Just("4294967296".to_owned()),
-            r#""([a-zA-Z_é]|\\[nu\\/"]|\\u00[0-9a-f]{2}|\t){0,6}""#,
-            prop::sample::select(vec!["null", "true", "[]", "{}", "\"1\"", ""])
-                .prop_map(str::to_owned),
-        ]
-    }
-
-    /// An event object of some kind with its fields in a random order, now and then with a
-    /// field missing, repeated, foreign or unknown, or an odd code or kind.
-    fn near_event() -> impl Strategy<Value = String> {
-        let kinds = prop::sample::select(vec![
-            ("key_down", &["code", "t"][..]),
-            ("key_up", &["code", "t"]),
-            ("touch_start", &["id", "x", "y", "pressure", "size", "t"]),
-            ("touch_move", &["id", "x", "y", "pressure", "size", "t"]),
-            ("touch_end", &["id", "x", "y", "pressure", "size", "t"]),
-            ("motion", &["ax", "ay", "az", "gx", "gy", "gz", "t"]),
-        ]);
-        let odd_field = prop::sample::select(vec!["t", "x", "id", "code", "kind", "colour"]);
-        let code = prop::sample::select(vec!["KeyT", "Space", "ShiftLeft", "é", ""])
-            .prop_map(|code| format!("\"{code}\""));
-        let id = (0..5000u32).prop_map(|id| id.to_string());
-        let kind = prop_oneof![
-            12 => Just(None),
-            1 => prop::sample::select(vec!["\"wink\"", "\"key\\u005fdown\"", "1", "null"])
-                .prop_map(Some),
-        ];
-        let space = prop::sample::select(vec!["", "", "", " ", "\n", "\t", "\r", "\u{a0}"]);
-        (
-            kinds,
-            kind,
-            prop::collection::vec((any_number(), code, id, space), 8),
-            prop::option::weighted(0.1, odd_field),
-            prop::option::weighted(0.3, (0..8usize, any_odd_value())),
-            0..8usize,
-            any::<prop::sample::Index>(),
-        )
-            .prop_map(
-                |((name, fields), kind, values, odd, odd_value, drop, seed)| {
-                    let mut entries = vec![format!(
-                        r#""kind":{}"#,
-                        kind.unwrap_or(&format!("\"{name}\""))
-                    )];
-                    let fields = fields.iter().chain(&odd).zip(&values).enumerate();
-                    for (at, (field, (number, code, id, space))) in fields {
-                        let value = match (*field, &odd_value) {
-                            (_, Some((odd_at, odd))) if *odd_at == at => odd,
-                            ("code", _) => code,
-                            ("id", _) => id,
-                            _ => number,
-                        };
-                        entries.push(format!(r#"{space}"{field}"{space}:{space}{value}"#));
-                    }
-                    if drop == 1 {
-                        entries.pop();
-                    }
-                    let turn = seed.index(entries.len());
-                    entries.rotate_left(turn);
-                    format!("{{{}}}", entries.join(","))
-                },
-            )
     }
 
     /// A text that reads as an events frame more often than not, and often does not.

@@ -11,6 +11,7 @@ use crate::biometrics::verification::{self, Context, Decision, DetectorScores, V
 use crate::error::{ApiError, ErrorBody};
 use crate::events::Sample;
 use crate::features::quality::QualityReport;
+use crate::routes::sample_body::SampleBody;
 use crate::state::AppState;
 
 #[derive(Serialize, ToSchema)]
@@ -96,7 +97,7 @@ pub struct ProfileResponse {
 pub async fn enroll(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
-    sample: web::Json<Sample>,
+    SampleBody(sample): SampleBody,
 ) -> Result<HttpResponse, ApiError> {
     let state = state.into_inner();
     let enrolled = enrollment::enroll(&state, user.user_id, &sample).await?;
@@ -130,7 +131,7 @@ pub async fn enroll(
 pub async fn verify(
     state: web::Data<AppState>,
     user: AuthenticatedUser,
-    sample: web::Json<Sample>,
+    SampleBody(sample): SampleBody,
 ) -> Result<web::Json<VerifyResponse>, ApiError> {
     let state = state.into_inner();
     let verified = verification::verify(&state, user.user_id, &sample, Context::Verify).await?;

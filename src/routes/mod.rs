@@ -15,6 +15,7 @@ pub mod client_config;
 pub mod health;
 pub mod me;
 pub mod pages;
+pub mod sample_body;
 pub mod sessions;
 
 use actix_web::middleware::from_fn;
