@@ -17,7 +17,9 @@
 //!                   │                  admin_stats (timelines, score distributions),
 //!                   │                  admin_exports (CSV), client_config (what the
 //!                   │                  browser records), sessions (ticket;
-//!                   │                  WebSocket upgrade; step-up)
+//!                   │                  WebSocket upgrade; step-up), biometrics (enrol,
+//!                   │                  verify, profile; sample bodies read by
+//!                   │                  `events::scan` through sample_body)
 //!                accounts/, step_up, flows: register, login + lockout (password and
 //!                webhooks,             behaviour failures), logout, unlock, admin end of a
 //!                login_nonces          session; session step-up; webhook subscriptions;
