@@ -98,14 +98,7 @@ fn scan_events_frame(text: &str) -> Option<Vec<RawEvent>> {
             typed.then_some(())
         }
         "events" if events.is_none() => {
-            // Room for as many events as the frame's length suggests (a key event as the SDK
-            // writes it takes some 45 bytes): one allocation instead of growing by doubling.
-            let mut read = Vec::with_capacity(text.len() / 40);
-            scanner.array(|scanner| {
-                read.push(scanner.event()?);
-                Some(())
-            })?;
-            events = Some(read);
+            events = Some(scanner.events(text.len())?);
             Some(())
         }
         _ => None,

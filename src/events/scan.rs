@@ -4,15 +4,18 @@
 //! decoding (visitors, field identifiers, a `Deserializer` call per value) took about 0.5 µs
 //! of a five-event frame, a fifth of the server's core at the WebSocket peak. [`Scanner`]
 //! reads what clients send — objects, arrays, strings without escapes, numbers without
-//! exponents — and gives up (`None`) on anything else: an escape, an exponent, a `null`, a
-//! repeated or unknown field, a malformed byte. Whoever calls it then decodes the same text
+//! exponents — and gives up (`None`) on anything else: an escape, an exponent, a `null`
+//! (but for a sample's optional fields, which serde reads as absent), a repeated or unknown
+//! field, a malformed byte. Whoever calls it then decodes the same text
 //! with serde_json, which reads or refuses it as before; so the fast path needs no errors of
 //! its own.
 //!
 //! Where it answers, it answers as serde_json does: the same events, the same numbers to the
 //! bit (serde_json is built with `float_roundtrip`, so both round a decimal to the nearest
 //! `f64`), the same checks of fields against the event's `kind` ([`WireEvent::into_event`]).
-//! `protocol::tests` and the `protocol_frame` fuzz target compare the two on any text.
+//! `protocol::tests` and the `protocol_frame` fuzz target compare the two on any text; for a
+//! whole sample ([`sample`], the REST endpoints' bodies), `routes::sample_body`'s tests and
+//! the `sample_extraction` fuzz target.
 
 use serde::de::DeserializeOwned;
 use serde::de::value::{Error as NameError, StrDeserializer};
@@ -88,16 +91,7 @@ pub fn sample(text: &str) -> Option<Sample> {
                 typingdna_pattern =
                     Some(scanner.nullable(|scanner| scanner.string().map(str::to_owned))?);
             }
-            "events" if events.is_none() => {
-                // Room for as many events as the text's length suggests (a key event as the
-                // SDK writes it takes some 45 bytes).
-                let mut read = Vec::with_capacity(text.len() / 40);
-                scanner.array(|scanner| {
-                    read.push(scanner.event()?);
-                    Some(())
-                })?;
-                events = Some(read);
-            }
+            "events" if events.is_none() => events = Some(scanner.events(text.len())?),
             _ => return None,
         }
         Some(())
@@ -277,6 +271,18 @@ impl<'a> Scanner<'a> {
             return Some(None);
         }
         read(self).map(Some)
+    }
+
+    /// An array of events, in a text of `text_bytes` bytes: room is made for as many events
+    /// as its length suggests (a key event as the SDK writes it takes some 45 bytes), one
+    /// allocation instead of growing by doubling.
+    pub fn events(&mut self, text_bytes: usize) -> Option<Vec<RawEvent>> {
+        let mut read = Vec::with_capacity(text_bytes / 40);
+        self.array(|scanner| {
+            read.push(scanner.event()?);
+            Some(())
+        })?;
+        Some(read)
     }
 
     /// One event object: its fields in any order, each at most once, none `null`.
