@@ -11,11 +11,9 @@
 //! of shape before the malformed part was a 422; and an error's line and column count from
 //! the body's first character that is not whitespace.
 
-use std::future::Future;
-use std::pin::Pin;
-
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
+use futures_util::future::LocalBoxFuture;
 use serde_json::value::RawValue;
 
 use crate::error::{self, ApiError};
@@ -39,7 +37,7 @@ impl SampleBody {
 
 impl FromRequest for SampleBody {
     type Error = actix_web::Error;
-    type Future = Pin<Box<dyn Future<Output = Result<SampleBody, actix_web::Error>>>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(request: &HttpRequest, payload: &mut Payload) -> Self::Future {
         let text = web::Json::<Box<RawValue>>::from_request(request, payload);
