@@ -150,7 +150,7 @@ async fn create_admin(
     let password = read_password_from_stdin()?;
     let db = store::connect(&settings.database).await?;
     store::migrate(&db).await?;
-    let state = AppState::new(settings, db)?;
+    let state = AppState::new(settings, db.clone(), db)?;
     let client = ClientInfo {
         ip: None,
         user_agent: Some("behavioral-auth create-admin".into()),

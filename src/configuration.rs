@@ -61,6 +61,8 @@ pub struct DatabaseSettings {
     pub url: String,
     pub max_connections: u32,
     pub connect_timeout_secs: u64,
+    /// SQLite: the nice value of the background writer's thread (`store::background`).
+    pub background_nice: i32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -264,6 +266,11 @@ impl Settings {
         if self.notifier.max_attempts == 0 || self.notifier.poll_interval_ms == 0 {
             return Err(ConfigError::Invalid(
                 "notifier.max_attempts and notifier.poll_interval_ms must be at least 1".into(),
+            ));
+        }
+        if !(0..=19).contains(&self.database.background_nice) {
+            return Err(ConfigError::Invalid(
+                "database.background_nice must be between 0 and 19".into(),
             ));
         }
         let sessions = &self.sessions;

@@ -79,7 +79,9 @@
 //! - [`biometrics::verification_log`] and [`actors::session::writes`]: the per-request and
 //!   per-session database writes (verification trail, session progress, sampled scores) are
 //!   queued and written in batches by one task each ([`batch_writer`] for the trail and the
-//!   replay fingerprints; a batch gathers for 100 ms), off the request and event paths.
+//!   replay fingerprints; a batch gathers for 100 ms), off the request and event paths. On
+//!   SQLite they write through a connection of their own whose thread runs at a lower
+//!   priority ([`store::background`]); a queue of 10,000 unwritten rows makes its callers wait.
 //!   Nothing on the verify path reads the database once a profile's model is in memory.
 //! - `src/bin/loadgen` (benchmarks, see BENCHMARKS.md) and `src/bin/echo_server` (the bare
 //!   WebSocket echo it measures as the physical limit).

@@ -63,7 +63,8 @@ impl Application {
         };
         let wake = notifier.clone().map(Addr::recipient);
         let backups = backup::schedule::start(db.clone(), settings.backup.clone());
-        let state = AppState::new(settings, db)?.with_notifier(wake);
+        let background = store::background::connect(&settings.database, &db).await?;
+        let state = AppState::new(settings, db, background)?.with_notifier(wake);
         // Models retrained by another process on the same database replace the cached ones.
         state.models.refresh_regularly(state.db.clone());
         let lockout = Lockout::new().start();

@@ -46,7 +46,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(settings: Settings, db: DatabaseConnection) -> anyhow::Result<Self> {
+    /// `background` is the connection the batch writers write through
+    /// ([`crate::store::background`]; `db` itself where no other is needed).
+    pub fn new(
+        settings: Settings,
+        db: DatabaseConnection,
+        background: DatabaseConnection,
+    ) -> anyhow::Result<Self> {
         Ok(AppState {
             tokens: TokenService::new(&settings.auth)?,
             access: AccessCache::new(&settings.auth),
@@ -55,9 +61,9 @@ impl AppState {
             auth_rate_limiter: AuthRateLimiter::new(&settings.rate_limit),
             models: ModelCache::new(&settings.biometrics),
             training: TrainingQueue::default(),
-            verifications: VerificationLog::start(db.clone()),
-            fingerprints: Fingerprints::start(db.clone(), &settings.biometrics),
-            session_writes: SessionWrites::start(db.clone()),
+            verifications: VerificationLog::start(background.clone()),
+            fingerprints: Fingerprints::start(db.clone(), background.clone(), &settings.biometrics),
+            session_writes: SessionWrites::start(background),
             notifier: None,
             lockout: None,
             settings: Arc::new(settings),

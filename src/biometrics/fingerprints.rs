@@ -223,12 +223,17 @@ pub struct Fingerprints {
 
 impl Fingerprints {
     /// Starts the batch writer and the purge of fingerprints no check reads any more (every
-    /// minute) on the current Tokio runtime, if there is one.
-    pub fn start(db: DatabaseConnection, settings: &BiometricSettings) -> Self {
+    /// minute) on the current Tokio runtime, if there is one. Both go through `background`
+    /// ([`store::background`]); the checks read through `db`.
+    pub fn start(
+        db: DatabaseConnection,
+        background: DatabaseConnection,
+        settings: &BiometricSettings,
+    ) -> Self {
         if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            runtime.spawn(purge_regularly(db.clone(), settings.replay_history));
+            runtime.spawn(purge_regularly(background.clone(), settings.replay_history));
         }
-        let writer_db = db.clone();
+        let writer_db = background;
         let writer = BatchWriter::start(MAX_BATCH_ROWS, move |rows: Vec<NewFingerprint>| {
             let db = writer_db.clone();
             async move { write(&db, &rows).await }
@@ -279,7 +284,7 @@ impl Fingerprints {
             seen_at: Utc::now(),
             writer: self.writer_id,
         };
-        if let Err(row) = self.writer.queue(row) {
+        if let Err(row) = self.writer.queue(row).await {
             write(&self.db, std::slice::from_ref(&row)).await;
         }
         Ok(false)

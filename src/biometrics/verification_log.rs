@@ -47,7 +47,7 @@ impl VerificationLog {
 
     /// Queues the row (or writes it now when no writer runs).
     pub async fn record(&self, row: VerificationRow) {
-        if let Err(row) = self.writer.queue(row) {
+        if let Err(row) = self.writer.queue(row).await {
             write(&self.db, std::slice::from_ref(&row)).await;
         }
     }

@@ -2,6 +2,7 @@
 //! Handlers and actors call these; none of them builds a query.
 
 pub mod alerts;
+pub mod background;
 pub mod backup;
 pub mod biometric_models;
 pub mod biometric_samples;
@@ -22,7 +23,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::sqlx::sqlite::SqliteSynchronous;
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
     DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
@@ -43,27 +44,10 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
             )
         })?;
     }
-    let mut options = ConnectOptions::new(settings.url.clone());
+    let mut options = connect_options(settings);
     options
         .max_connections(settings.max_connections)
-        .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
-        .acquire_timeout(Duration::from_secs(settings.connect_timeout_secs))
-        .sqlx_logging(false)
-        // In WAL mode, NORMAL syncs at checkpoints instead of at every commit: a power cut can
-        // lose the last commits but never corrupts the file (SQLite's recommended pairing).
-        // Every connection needs it; it is a per-connection setting. PostgreSQL ignores this.
-        // Checkpoints (copying the WAL back into the file, with an fsync) come every
-        // SQLITE_WAL_AUTOCHECKPOINT pages instead of every 1,000: a page written many times in
-        // between is copied once, and under load checkpoints had been 7 % of the server's core.
-        // Temporary storage in memory: a multi-row INSERT inside a transaction keeps a statement
-        // journal (to undo itself alone on failure), which otherwise goes to a temporary file
-        // through system calls (3 % of the server's samples under REST verify load).
-        .map_sqlx_sqlite_opts(|options| {
-            options
-                .synchronous(SqliteSynchronous::Normal)
-                .pragma("wal_autocheckpoint", SQLITE_WAL_AUTOCHECKPOINT.to_string())
-                .pragma("temp_store", "memory")
-        });
+        .map_sqlx_sqlite_opts(sqlite_options);
     let db = Database::connect(options)
         .await
         .map_err(|error| anyhow::anyhow!("cannot connect to the database: {error}"))?;
@@ -72,6 +56,34 @@ pub async fn connect(settings: &DatabaseSettings) -> anyhow::Result<DatabaseConn
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
     }
     Ok(db)
+}
+
+/// What every pool of ours is opened with: the URL, the timeouts, no statement logging.
+fn connect_options(settings: &DatabaseSettings) -> ConnectOptions {
+    let mut options = ConnectOptions::new(settings.url.clone());
+    options
+        .connect_timeout(Duration::from_secs(settings.connect_timeout_secs))
+        .acquire_timeout(Duration::from_secs(settings.connect_timeout_secs))
+        .sqlx_logging(false);
+    options
+}
+
+/// Every SQLite connection's settings.
+///
+/// In WAL mode, NORMAL syncs at checkpoints instead of at every commit: a power cut can lose
+/// the last commits but never corrupts the file (SQLite's recommended pairing). Every
+/// connection needs it; it is a per-connection setting. Checkpoints (copying the WAL back into
+/// the file, with an fsync) come every [`SQLITE_WAL_AUTOCHECKPOINT`] pages instead of every
+/// 1,000: a page written many times in between is copied once, and under load checkpoints had
+/// been 7 % of the server's core. Temporary storage in memory: a multi-row INSERT inside a
+/// transaction keeps a statement journal (to undo itself alone on failure), which otherwise
+/// goes to a temporary file through system calls (3 % of the server's samples under REST
+/// verify load).
+fn sqlite_options(options: SqliteConnectOptions) -> SqliteConnectOptions {
+    options
+        .synchronous(SqliteSynchronous::Normal)
+        .pragma("wal_autocheckpoint", SQLITE_WAL_AUTOCHECKPOINT.to_string())
+        .pragma("temp_store", "memory")
 }
 
 /// WAL pages between automatic checkpoints (SQLite's default is 1,000, about 4 MB): the WAL
