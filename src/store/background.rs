@@ -16,6 +16,8 @@
 //!
 //! On PostgreSQL the work is done by the database's own processes: the writers share the pool.
 
+use std::time::Duration;
+
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend};
 
 use super::{connect_options, sqlite_options};
@@ -23,6 +25,9 @@ use crate::configuration::DatabaseSettings;
 
 /// The background connection's thread name (a Linux thread name holds at most 15 bytes).
 const THREAD_NAME: &str = "db-background";
+
+/// How long a writer waits for the background connection before its batch fails.
+const TURN_TIMEOUT: Duration = Duration::from_secs(600);
 
 /// The connection for the background writers: on SQLite, one of its own, its thread at
 /// `background_nice`; otherwise (and for an in-memory SQLite database, which a second
@@ -38,12 +43,15 @@ pub async fn connect(
     }
     let mut options = connect_options(settings);
     // One connection, opened now and kept: a connection opened later would have a new thread
-    // at the ordinary priority.
+    // at the ordinary priority. The writers take turns on it, and a batch that could not get
+    // it would be lost (a batch is never retried), so a writer waits for its turn as long as
+    // a lowered thread under a sustained overload could make it wait.
     options
         .min_connections(1)
         .max_connections(1)
         .idle_timeout(None)
         .max_lifetime(None)
+        .acquire_timeout(TURN_TIMEOUT)
         .map_sqlx_sqlite_opts(|options| {
             sqlite_options(options).thread_name(|_| THREAD_NAME.to_owned())
         });
@@ -67,7 +75,8 @@ pub async fn connect(
 /// Gives this process's threads named `name` the nice value `nice`; returns how many.
 ///
 /// On Linux the nice value belongs to each thread (setpriority(2), "Notes"): `PRIO_PROCESS`
-/// with a thread's id sets that thread alone. Raising it needs no privilege.
+/// with a thread's id sets that thread alone. Raising a nice value (lowering the priority)
+/// needs no privilege.
 #[cfg(target_os = "linux")]
 fn lower_priority(name: &str, nice: i32) -> std::io::Result<usize> {
     let mut lowered = 0;
