@@ -101,10 +101,11 @@ fn lower_priority(name: &str, nice: i32) -> std::io::Result<usize> {
     Ok(lowered)
 }
 
-/// Elsewhere the nice value is the whole process's: the thread keeps its priority.
+/// Elsewhere the nice value is the whole process's: the thread keeps its priority (and the
+/// warning says so, rather than that the thread was not found).
 #[cfg(not(target_os = "linux"))]
 fn lower_priority(_name: &str, _nice: i32) -> std::io::Result<usize> {
-    Ok(0)
+    Err(std::io::ErrorKind::Unsupported.into())
 }
 
 #[cfg(all(test, target_os = "linux"))]
