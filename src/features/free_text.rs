@@ -7,7 +7,7 @@
 //! hold, so missing values carry no information instead of a fake zero.
 
 use super::keystrokes::{KeyTimes, Keystroke, PairedKeys, pair_keys};
-use super::stats::{mean, median_in_place, std_dev};
+use super::stats::{mean_and_std_dev, median_in_place};
 use super::{FeatureError, MS_PER_S};
 use crate::events::{Modality, Sample};
 use std::sync::LazyLock;
@@ -136,25 +136,33 @@ fn digraph_of(first: usize, second: usize) -> Option<usize> {
     (place != u8::MAX).then_some(usize::from(place))
 }
 
+/// Most groups a [`Groups`] holds: one per digraph (the keys are fewer).
+const MOST_GROUPS: usize = DIGRAPHS.len();
+
 /// Values grouped by a small index in one buffer (a counting sort), so each group's median is
 /// taken in place: one pass over the keystrokes instead of one per digraph and per key, which
 /// were most of the extraction's time.
 struct Groups {
-    /// Group `g` is `values[starts[g]..starts[g + 1]]`.
-    starts: Vec<usize>,
+    /// Group `g` is `values[starts[g]..starts[g + 1]]` (held on the stack: no allocation).
+    starts: [usize; MOST_GROUPS + 1],
     values: Vec<f64>,
 }
 
 impl Groups {
+    /// `count` groups (at most [`MOST_GROUPS`]) of the items' values, by the items' groups.
     fn of(count: usize, items: &[(usize, f64)]) -> Groups {
-        let mut starts = vec![0; count + 1];
+        assert!(
+            count <= MOST_GROUPS,
+            "{count} groups, at most {MOST_GROUPS}"
+        );
+        let mut starts = [0; MOST_GROUPS + 1];
         for &(group, _) in items {
             starts[group + 1] += 1;
         }
         for group in 0..count {
             starts[group + 1] += starts[group];
         }
-        let mut next = starts.clone();
+        let mut next = starts;
         let mut values = vec![0.0; items.len()];
         for &(group, value) in items {
             values[next[group]] = value;
@@ -334,9 +342,9 @@ pub fn from_timed(keys: &[TimedKey]) -> Result<Vec<f64>, FeatureError> {
         }
     };
     // Sums and counts first, in the timings' order; the medians then reorder them in place.
-    let (hold_mean, hold_std) = (mean(&holds).unwrap_or(0.0), std_dev(&holds).unwrap_or(0.0));
-    let (dd_mean, dd_std) = (mean(&dd).unwrap_or(PAUSE_S), std_dev(&dd).unwrap_or(0.0));
-    let (ud_mean, ud_std) = (mean(&ud).unwrap_or(0.0), std_dev(&ud).unwrap_or(0.0));
+    let (hold_mean, hold_std) = mean_and_std_dev(&holds).unwrap_or((0.0, 0.0));
+    let (dd_mean, dd_std) = mean_and_std_dev(&dd).unwrap_or((PAUSE_S, 0.0));
+    let (ud_mean, ud_std) = mean_and_std_dev(&ud).unwrap_or((0.0, 0.0));
     let pause_ratio = fraction(gaps - dd.len(), gaps);
     let rollover_ratio = fraction(ud.iter().filter(|v| **v < 0.0).count(), ud.len());
     let backspace_ratio = fraction(backspaces, keys.len());
@@ -517,7 +525,7 @@ mod tests {
 
     /// The aggregates as their names read, each from its own copy of the timings.
     fn aggregates_by_definition(keys: &[Keystroke]) -> Vec<f64> {
-        use crate::features::stats::median;
+        use crate::features::stats::{mean, median, std_dev};
         let holds: Vec<f64> = keys
             .iter()
             .map(|k| (k.up_ms - k.down_ms) / MS_PER_S)

@@ -6,7 +6,7 @@
 //! Each finding multiplies the score by its penalty, so several findings compound.
 
 use super::keystrokes::{KeyTimes, PairedKeys, pair_keys};
-use super::stats::{mean, std_dev};
+use super::stats::mean_and_std_dev;
 use crate::events::Sample;
 use serde::{Deserialize, Serialize};
 
@@ -149,8 +149,8 @@ pub fn keys_quality(
         }
     }
     if keys.len() >= 3 {
-        let cv = |v: &[f64]| match (mean(v), std_dev(v)) {
-            (Some(m), Some(s)) if m > 0.0 => s / m,
+        let cv = |v: &[f64]| match mean_and_std_dev(v) {
+            Some((m, s)) if m > 0.0 => s / m,
             _ => 0.0,
         };
         let coefficient_of_variation = cv(&holds).max(cv(&dds));

@@ -100,13 +100,19 @@ impl Screen {
     }
 
     /// Each stored row's screen: the squared distance of its coordinates from `projected`.
+    /// The first axis's squares start the sums (what adding them to zeros gives, without
+    /// zeroing the buffer first).
     fn screened(&self, projected: &[f64; AXES]) -> Vec<f64> {
         let rows = self.coordinates.len() / AXES;
-        let mut screened = vec![0.0; rows];
         if rows == 0 {
-            return screened;
+            return Vec::new();
         }
-        for (along_axis, scored) in self.coordinates.chunks_exact(rows).zip(projected) {
+        let (first_axis, other_axes) = self.coordinates.split_at(rows);
+        let mut screened: Vec<f64> = first_axis
+            .iter()
+            .map(|stored| (stored - projected[0]) * (stored - projected[0]))
+            .collect();
+        for (along_axis, scored) in other_axes.chunks_exact(rows).zip(&projected[1..]) {
             for (screen, stored) in screened.iter_mut().zip(along_axis) {
                 let difference = stored - scored;
                 *screen += difference * difference;
