@@ -12,6 +12,7 @@
 //! ```
 
 mod http;
+mod interference;
 mod report;
 mod rest;
 mod schedule;
@@ -30,6 +31,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Parser;
 
+use crate::interference::{Interference, Taken};
 use crate::report::Row;
 use crate::server::Process;
 
@@ -121,53 +123,74 @@ impl Options {
     }
 }
 
-/// The process under measurement and how many cores the generator may use.
+/// The process under measurement, the cores it is pinned to (none: not pinned) and how many
+/// cores the generator may use.
 pub struct Target<'a> {
     pub addr: SocketAddr,
     pub process: &'a Process,
+    pub cores: Vec<usize>,
     pub generator_cores: usize,
 }
 
-/// CPU used by the generator and the target over one step.
+/// CPU used by the generator, the target and other processes on the target's cores over one
+/// step.
 pub struct Meter {
     started: Instant,
     generator: Duration,
     target: Duration,
+    others: Option<Interference>,
+}
+
+/// What a [`Meter`] measured.
+pub struct Used {
+    /// The generator's share of its cores.
+    pub generator_cpu: f64,
+    /// The target's share of one core.
+    pub server_cpu: f64,
+    /// Wall time.
+    pub elapsed: Duration,
+    /// What other processes took of the target's cores (`None`: the target is not pinned).
+    pub others: Option<Taken>,
+}
+
+impl Used {
+    /// [`Taken::summary`] of the others over the step, if they took a tick or more.
+    pub fn others_note(&self, cores: usize) -> Option<String> {
+        self.others.as_ref()?.summary(self.elapsed, cores)
+    }
 }
 
 impl Meter {
     pub fn start(target: &Target<'_>) -> Meter {
+        Meter::start_at(target, Instant::now())
+    }
+
+    /// [`Meter::start`], the others' slices counted from `origin` (a schedule's start).
+    pub fn start_at(target: &Target<'_>, origin: Instant) -> Meter {
         Meter {
             started: Instant::now(),
             generator: stats::process_cpu_time(),
             target: target.process.cpu_time(),
+            others: Interference::start(&target.cores, target.process.pid, origin),
         }
     }
 
-    /// (generator share of its cores, target share of one core, wall time).
-    pub fn stop(self, target: &Target<'_>) -> (f64, f64, Duration) {
+    pub async fn stop(self, target: &Target<'_>) -> Used {
         let elapsed = self.started.elapsed();
         let wall = elapsed.as_secs_f64().max(1e-9);
         let generator = (stats::process_cpu_time() - self.generator).as_secs_f64();
         let server = (target.process.cpu_time().saturating_sub(self.target)).as_secs_f64();
-        (
-            generator / wall / target.generator_cores as f64,
-            server / wall,
+        let others = match self.others {
+            Some(others) => Some(others.stop().await),
+            None => None,
+        };
+        Used {
+            generator_cpu: generator / wall / target.generator_cores as f64,
+            server_cpu: server / wall,
             elapsed,
-        )
+            others,
+        }
     }
-}
-
-fn cpu_count(list: &str) -> usize {
-    list.split(',')
-        .map(|part| match part.split_once('-') {
-            Some((a, b)) => {
-                b.trim().parse::<usize>().unwrap_or(0) + 1 - a.trim().parse::<usize>().unwrap_or(0)
-            }
-            None => 1,
-        })
-        .sum::<usize>()
-        .max(1)
 }
 
 fn main() -> anyhow::Result<()> {
@@ -179,7 +202,7 @@ fn main() -> anyhow::Result<()> {
     let pin = server::have_taskset() && !options.generator_cpus.is_empty();
     let generator_cores = if pin {
         server::pin_self(&options.generator_cpus)?;
-        cpu_count(&options.generator_cpus)
+        server::cores_of(&options.generator_cpus).len().max(1)
     } else {
         std::thread::available_parallelism().map_or(1, usize::from)
     };

@@ -34,6 +34,11 @@ impl Row {
     }
 }
 
+/// A note of the parts present, `; ` between them.
+pub fn joined(parts: impl IntoIterator<Item = Option<String>>) -> String {
+    parts.into_iter().flatten().collect::<Vec<_>>().join("; ")
+}
+
 fn millis(micros: u64) -> String {
     format!("{:.2}", micros as f64 / 1000.0)
 }

@@ -13,7 +13,7 @@ use rand::SeedableRng;
 use rand::rngs::StdRng;
 
 use crate::http::Connection;
-use crate::report::Row;
+use crate::report::{Row, joined};
 use crate::setup::User;
 use crate::stats::{Latencies, merged};
 use crate::typing::retyped;
@@ -87,7 +87,7 @@ pub async fn verify_step(
     for task in tasks {
         outcomes.push(task.await??);
     }
-    let (generator_cpu, server_cpu, elapsed) = meter.stop(target);
+    let used = meter.stop(target).await;
     let ok: u64 = outcomes.iter().map(|o| o.ok).sum();
     let mut failed: BTreeMap<String, u64> = BTreeMap::new();
     for (answer, count) in outcomes.iter().flat_map(|o| &o.failed) {
@@ -97,19 +97,20 @@ pub async fn verify_step(
     Ok(Row {
         step: "REST verify".into(),
         load: format!("concurrency {concurrency}"),
-        figure: Some((ok as f64 / elapsed.as_secs_f64(), "req/s")),
+        figure: Some((ok as f64 / used.elapsed.as_secs_f64(), "req/s")),
         latency: Some(latencies.summary()),
-        generator_cpu: Some(generator_cpu),
-        server_cpu: Some(server_cpu),
+        generator_cpu: Some(used.generator_cpu),
+        server_cpu: Some(used.server_cpu),
         load_average: crate::report::load_average(),
-        note: if failed.is_empty() {
-            String::new()
-        } else {
-            let answers: Vec<String> = failed
-                .iter()
-                .map(|(answer, count)| format!("{count} × {answer}"))
-                .collect();
-            format!("non-2xx answers: {}", answers.join(", "))
-        },
+        note: joined([
+            (!failed.is_empty()).then(|| {
+                let answers: Vec<String> = failed
+                    .iter()
+                    .map(|(answer, count)| format!("{count} × {answer}"))
+                    .collect();
+                format!("non-2xx answers: {}", answers.join(", "))
+            }),
+            used.others_note(target.cores.len()),
+        ]),
     })
 }

@@ -129,3 +129,31 @@ impl Process {
         let _ = self.child.kill().await;
     }
 }
+
+/// The cores of a `taskset -c` list (`0`, `0,2`, `0-3`); empty where it names none.
+pub fn cores_of(list: &str) -> Vec<usize> {
+    list.split(',')
+        .flat_map(|part| {
+            let part = part.trim();
+            let (first, last) = part.split_once('-').unwrap_or((part, part));
+            match (first.trim().parse::<usize>(), last.trim().parse::<usize>()) {
+                (Ok(first), Ok(last)) if first <= last => (first..=last).collect(),
+                _ => Vec::new(),
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn core_lists_read_as_taskset_writes_them() {
+        assert_eq!(cores_of("0"), [0]);
+        assert_eq!(cores_of("0,2"), [0, 2]);
+        assert_eq!(cores_of("1-3"), [1, 2, 3]);
+        assert!(cores_of("").is_empty());
+        assert!(cores_of("x").is_empty());
+    }
+}

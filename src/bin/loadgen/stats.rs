@@ -82,13 +82,17 @@ pub fn cpu_time_of(pid: &str) -> Duration {
 
 /// utime + stime (fields 14 and 15, in clock ticks of 1/100 s) of a `/proc/PID/stat` line.
 pub fn cpu_time_from_stat(stat: &str) -> Duration {
+    Duration::from_millis(cpu_ticks_from_stat(stat).unwrap_or(0) * 10)
+}
+
+/// [`cpu_time_from_stat`] in ticks; `None` where the line does not hold them.
+pub fn cpu_ticks_from_stat(stat: &str) -> Option<u64> {
     // The command name (field 2) may hold spaces; the fields after it follow its `)`.
-    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let after_name = stat.rsplit_once(')')?.1;
     let fields: Vec<&str> = after_name.split_whitespace().collect();
-    let ticks = |index: usize| fields.get(index).and_then(|f| f.parse::<u64>().ok());
+    let ticks = |index: usize| fields.get(index)?.parse::<u64>().ok();
     // After the name, field 3 (state) is index 0, so utime (14) is 11 and stime (15) is 12.
-    let total = ticks(11).unwrap_or(0) + ticks(12).unwrap_or(0);
-    Duration::from_millis(total * 10)
+    Some(ticks(11)? + ticks(12)?)
 }
 
 /// Resident memory of process `pid` in KiB (`VmRSS` of `/proc/PID/status`).

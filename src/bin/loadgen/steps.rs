@@ -7,9 +7,9 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use crate::report::{Row, load_average};
+use crate::report::{Row, joined, load_average};
 use crate::schedule::{Schedule, stagger_frames};
-use crate::server::{Process, have_taskset, sibling_binary};
+use crate::server::{Process, cores_of, have_taskset, sibling_binary};
 use crate::stats::merged;
 use crate::typing::TypingStream;
 use crate::ws::{Opener, Outcome, Pace, Stream, ramp, saturated, scheduled, stagger};
@@ -79,6 +79,7 @@ pub async fn run(options: &Options, generator_cores: usize) -> anyhow::Result<Ve
     let target = Target {
         addr: echo.addr,
         process: &echo,
+        cores: cpus.map(cores_of).unwrap_or_default(),
         generator_cores,
     };
     let opener = Opener::Echo(typings.len());
@@ -104,6 +105,7 @@ pub async fn run(options: &Options, generator_cores: usize) -> anyhow::Result<Ve
     let target = Target {
         addr: server.addr,
         process: &server,
+        cores: cpus.map(cores_of).unwrap_or_default(),
         generator_cores,
     };
     let enrol_started = Instant::now();
@@ -295,7 +297,7 @@ async fn scheduled_step(
         confirm_every: SCORE_EVERY_EVENTS,
         late_after: (options.late_ms > 0).then(|| Duration::from_millis(options.late_ms)),
     };
-    let meter = Meter::start(target);
+    let meter = Meter::start_at(target, pace.schedule.start);
     let tasks: Vec<_> = streams
         .into_iter()
         .enumerate()
@@ -309,6 +311,8 @@ async fn scheduled_step(
             outcomes.push(outcome);
         }
     }
+    // The real elapsed time: a generator or server behind schedule stretches the step.
+    let used = meter.stop(target).await;
     if options.late_ms > 0 {
         eprintln!(
             "loadgen: {sessions} sessions, answers ≥ {} ms late by 100 ms slice of the schedule \
@@ -316,11 +320,16 @@ async fn scheduled_step(
             options.late_ms,
             late_slices(&outcomes)
         );
+        if let Some(others) = &used.others {
+            eprintln!(
+                "loadgen: {sessions} sessions, other processes' time on the server's cores by \
+                 100 ms slice of the schedule, from 30 ms: {}",
+                others.listed_bursts()
+            );
+        }
     }
-    // The real elapsed time: a generator or server behind schedule stretches the step.
-    let (generator_cpu, server_cpu, elapsed) = meter.stop(target);
     let (sent, confirmed, errors, failed) = totals(&outcomes);
-    let seconds = elapsed.as_secs_f64().max(duration.as_secs_f64());
+    let seconds = used.elapsed.as_secs_f64().max(duration.as_secs_f64());
     let lag = merged(outcomes.iter().map(|o| &o.send_lag)).summary();
     let mut note = format!(
         "sent {:.0} ev/s, scored {:.0} ev/s; send lag p99 {:.1} ms",
@@ -332,6 +341,9 @@ async fn scheduled_step(
         note.push_str(" (**generator behind schedule**)");
     }
     note.push_str(&problems(&errors, failed, true));
+    if let Some(others) = used.others_note(target.cores.len()) {
+        note.push_str(&format!("; {others}"));
+    }
     let row = Row {
         step: "WebSocket ingest".into(),
         load: format!(
@@ -340,8 +352,8 @@ async fn scheduled_step(
         ),
         figure: Some((sent as f64 / seconds, "ev/s")),
         latency: Some(merged(outcomes.iter().map(|o| &o.latencies)).summary()),
-        generator_cpu: Some(generator_cpu),
-        server_cpu: Some(server_cpu),
+        generator_cpu: Some(used.generator_cpu),
+        server_cpu: Some(used.server_cpu),
         load_average: load_average(),
         note,
     };
@@ -408,19 +420,22 @@ async fn peak(
             outcomes.push(outcome);
         }
     }
-    let (generator_cpu, server_cpu, elapsed) = meter.stop(target);
+    let used = meter.stop(target).await;
     let (_, confirmed, errors, failed) = totals(&outcomes);
-    let note = problems(&errors, failed, false);
+    let note = joined([
+        Some(problems(&errors, failed, false)).filter(|text| !text.is_empty()),
+        used.others_note(target.cores.len()),
+    ]);
     let row = Row {
         step: format!("{what}: peak"),
         load: format!(
             "{sockets} saturated sockets, ≤ {} events in flight each",
             options.in_flight
         ),
-        figure: Some((confirmed as f64 / elapsed.as_secs_f64(), "ev/s")),
+        figure: Some((confirmed as f64 / used.elapsed.as_secs_f64(), "ev/s")),
         latency: Some(merged(outcomes.iter().map(|o| &o.latencies)).summary()),
-        generator_cpu: Some(generator_cpu),
-        server_cpu: Some(server_cpu),
+        generator_cpu: Some(used.generator_cpu),
+        server_cpu: Some(used.server_cpu),
         load_average: load_average(),
         note,
     };
