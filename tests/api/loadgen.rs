@@ -29,6 +29,7 @@ fn a_quick_run_measures_every_step_and_prints_one_table() {
         "| WebSocket ingest | 4 sessions",
         "| WebSocket ingest | 8 sessions",
         "| server: peak |",
+        "| echo (again): peak |",
         "| training |",
         "| retraining |",
     ] {
