@@ -363,7 +363,7 @@ async fn scheduled_step(
         if let Some(others) = &used.others {
             eprintln!(
                 "loadgen: {sessions} sessions, other processes' time on the server's cores by \
-                 100 ms slice of the schedule, from 30 ms: {}",
+                 100 ms slice of the schedule, from 50 ms: {}",
                 others.listed_bursts()
             );
         }
