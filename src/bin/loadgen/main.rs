@@ -132,6 +132,18 @@ pub struct Target<'a> {
     pub generator_cores: usize,
 }
 
+impl<'a> Target<'a> {
+    /// `process`, pinned to the cores of `cpus` (a `taskset -c` list) where given.
+    pub fn new(process: &'a Process, cpus: Option<&str>, generator_cores: usize) -> Target<'a> {
+        Target {
+            addr: process.addr,
+            process,
+            cores: cpus.map(server::cores_of).unwrap_or_default(),
+            generator_cores,
+        }
+    }
+}
+
 /// CPU used by the generator, the target and other processes on the target's cores over one
 /// step.
 pub struct Meter {

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::report::{Row, joined, load_average};
 use crate::schedule::{Schedule, stagger_frames};
-use crate::server::{Process, cores_of, have_taskset, sibling_binary};
+use crate::server::{Process, have_taskset, sibling_binary};
 use crate::stats::merged;
 use crate::typing::TypingStream;
 use crate::ws::{Opener, Outcome, Pace, Stream, ramp, saturated, scheduled, stagger};
@@ -69,19 +69,8 @@ pub async fn run(options: &Options, generator_cores: usize) -> anyhow::Result<Ve
     let typings = Arc::new(setup::typing_streams(&subjects));
     let mut rows = Vec::new();
 
-    let echo = Process::start(
-        &sibling_binary("echo_server")?,
-        cpus,
-        &[],
-        &dir.join("echo.log"),
-    )
-    .await?;
-    let target = Target {
-        addr: echo.addr,
-        process: &echo,
-        cores: cpus.map(cores_of).unwrap_or_default(),
-        generator_cores,
-    };
+    let echo = start_echo(cpus, &dir.join("echo.log")).await?;
+    let target = Target::new(&echo, cpus, generator_cores);
     let opener = Opener::Echo(typings.len());
     let (streams, row) =
         idle_memory(&target, &opener, Vec::new(), options.echo_idle, "echo").await?;
@@ -102,12 +91,7 @@ pub async fn run(options: &Options, generator_cores: usize) -> anyhow::Result<Ve
         &dir.join("server.log"),
     )
     .await?;
-    let target = Target {
-        addr: server.addr,
-        process: &server,
-        cores: cpus.map(cores_of).unwrap_or_default(),
-        generator_cores,
-    };
+    let target = Target::new(&server, cpus, generator_cores);
     let enrol_started = Instant::now();
     let users = Arc::new(setup::enrol_users(server.addr, &subjects).await?);
     eprintln!(
@@ -176,6 +160,11 @@ pub async fn run(options: &Options, generator_cores: usize) -> anyhow::Result<Ve
     Ok(rows)
 }
 
+/// Starts the bare echo (`echo_server` beside this binary), pinned to `cpus` where given.
+async fn start_echo(cpus: Option<&str>, log: &Path) -> anyhow::Result<Process> {
+    Process::start(&sibling_binary("echo_server")?, cpus, &[], log).await
+}
+
 /// The echo's peak once more, on a fresh echo server with `peak_sockets` sockets.
 async fn echo_peak_again(
     cpus: Option<&str>,
@@ -184,19 +173,8 @@ async fn echo_peak_again(
     options: &Options,
     dir: &Path,
 ) -> anyhow::Result<Row> {
-    let echo = Process::start(
-        &sibling_binary("echo_server")?,
-        cpus,
-        &[],
-        &dir.join("echo-again.log"),
-    )
-    .await?;
-    let target = Target {
-        addr: echo.addr,
-        process: &echo,
-        cores: cpus.map(cores_of).unwrap_or_default(),
-        generator_cores,
-    };
+    let echo = start_echo(cpus, &dir.join("echo-again.log")).await?;
+    let target = Target::new(&echo, cpus, generator_cores);
     let opener = Opener::Echo(typings.len());
     let streams = ramp(target.addr, &opener, 0, options.peak_sockets).await?;
     let (_, row) = peak(&target, typings, streams, options, "echo (again)").await;
