@@ -166,7 +166,8 @@ pub struct Used {
 }
 
 impl Used {
-    /// [`Taken::summary`] of the others over the step, if they took a tick or more.
+    /// [`Taken::summary`] of the others over the step: `None` where the target is not pinned
+    /// or they took too little to note.
     pub fn others_note(&self, cores: usize) -> Option<String> {
         self.others.as_ref()?.summary(self.elapsed, cores)
     }
