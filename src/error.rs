@@ -153,19 +153,23 @@ pub fn json_config(max_body_bytes: usize) -> web::JsonConfig {
     web::JsonConfig::default()
         .limit(max_body_bytes)
         .error_handler(move |error, _req: &HttpRequest| {
-            let api_error = match &error {
-                JsonPayloadError::ContentType => {
-                    ApiError::UnsupportedMediaType("expected Content-Type: application/json".into())
-                }
-                JsonPayloadError::Overflow { .. }
-                | JsonPayloadError::OverflowKnownLength { .. } => {
-                    ApiError::PayloadTooLarge(max_body_bytes)
-                }
-                JsonPayloadError::Deserialize(cause) => json_error(cause),
-                other => ApiError::BadRequest(format!("unreadable body: {other}")),
-            };
-            api_error.into()
+            json_payload_error(&error, max_body_bytes).into()
         })
+}
+
+/// How a JSON body that could not be read is answered ([`json_config`]; the sample bodies
+/// of `routes::sample_body` answer the same way).
+pub fn json_payload_error(error: &JsonPayloadError, max_body_bytes: usize) -> ApiError {
+    match error {
+        JsonPayloadError::ContentType => {
+            ApiError::UnsupportedMediaType("expected Content-Type: application/json".into())
+        }
+        JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+            ApiError::PayloadTooLarge(max_body_bytes)
+        }
+        JsonPayloadError::Deserialize(cause) => json_error(cause),
+        other => ApiError::BadRequest(format!("unreadable body: {other}")),
+    }
 }
 
 /// A JSON body serde_json could not read: of the wrong shape → 422, not JSON → 400.

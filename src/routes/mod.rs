@@ -41,6 +41,7 @@ pub fn configure(config: &mut ServiceConfig, max_sample_bytes: usize) {
         .service(
             scope::scope("/api/v1/biometrics")
                 .app_data(error::json_config(max_sample_bytes))
+                .app_data(sample_body::SampleBodyLimit(max_sample_bytes))
                 .service(biometrics::enroll)
                 .service(biometrics::verify)
                 .service(biometrics::get_profile)
