@@ -96,12 +96,12 @@ pub async fn refuse_replay(
         .check_and_remember(user_id, profile_key, timings)
         .await?
     {
-        record(
+        Box::pin(record(
             state,
             EventType::ReplayRefused,
             user_id,
             json!({ "profile_key": profile_key, "context": context }),
-        )
+        ))
         .await?;
         return Err(ApiError::Unprocessable {
             code: "replayed_sample",
@@ -137,7 +137,7 @@ pub async fn flag_scripted(
     if findings.is_empty() {
         return Ok(());
     }
-    record(
+    Box::pin(record(
         state,
         EventType::ScriptedInput,
         user_id,
@@ -147,11 +147,13 @@ pub async fn flag_scripted(
             "quality": quality.score,
             "findings": findings,
         }),
-    )
+    ))
     .await
 }
 
-/// The event and the alerts it calls for, in one transaction (the outbox rule).
+/// The event and the alerts it calls for, in one transaction (the outbox rule). Its callers box
+/// its future (a transaction's, kilobytes): it is seldom awaited, and inline it would make the
+/// future of every check that large.
 async fn record(
     state: &Arc<AppState>,
     event_type: EventType,

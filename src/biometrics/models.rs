@@ -168,18 +168,23 @@ impl ModelCache {
     /// The profile's current model, from memory or the database; `None` when none is trained.
     /// Concurrent misses on one profile read the database once (thousands of live sessions of
     /// a few users all miss together when their models expire).
+    ///
+    /// A hit (nearly every call) is answered without building the loading future: moka's
+    /// initializer with the load inside it is some 10 KB, and held inline it made every
+    /// caller's future that large — copied whole each time a request's future is boxed
+    /// (REST verify's `memmove`s). A miss boxes it.
     pub async fn get(
         &self,
         db: &DatabaseConnection,
         user_id: Uuid,
         profile_key: &str,
     ) -> Result<Option<Arc<LoadedModel>>, ApiError> {
+        if let Some(loaded) = self.cached(user_id, profile_key) {
+            return Ok(Some(loaded));
+        }
         let key = (user_id, profile_key.to_owned());
-        match self
-            .cache
-            .try_get_with(key, load(db, user_id, profile_key))
-            .await
-        {
+        let loading = Box::pin(self.cache.try_get_with(key, load(db, user_id, profile_key)));
+        match loading.await {
             Ok(loaded) => Ok(Some(loaded)),
             Err(error) => match &*error {
                 LoadError::NotTrained => Ok(None),

@@ -113,6 +113,9 @@ pub fn decide(
     }
 }
 
+/// The futures this awaits only now and then (a database read or write, TypingDNA's HTTP
+/// exchange, a cache miss) are boxed where they are made: this future is part of every verify
+/// request's, which is copied whole each time it is boxed (it was some 11 KB).
 #[tracing::instrument(skip(state, sample))]
 pub async fn verify(
     state: &Arc<AppState>,
@@ -124,9 +127,13 @@ pub async fn verify(
     let extracted = extract(sample, user_id, settings)?;
     let key = profile_key(sample);
     let Some(loaded) = state.models.get(&state.db, user_id, &key).await? else {
-        let enrolled =
-            store::biometric_samples::count_for_profile(&state.db, user_id, &key, LABEL_GENUINE)
-                .await?;
+        let enrolled = Box::pin(store::biometric_samples::count_for_profile(
+            &state.db,
+            user_id,
+            &key,
+            LABEL_GENUINE,
+        ))
+        .await?;
         let required = required_samples(&key, settings);
         let why = if enrolled >= required {
             "its model is being trained; retry in a moment".to_owned()
@@ -174,8 +181,15 @@ pub async fn verify(
     let mut sample_id = None;
     let mut adapted = false;
     if adapt && let Some(adapted_now) = loaded.take_adaptation_place(settings.max_adapted_samples) {
-        let stored =
-            store_genuine(state, user_id, &key, sample, &extracted, SOURCE_ADAPTATION).await?;
+        let stored = Box::pin(store_genuine(
+            state,
+            user_id,
+            &key,
+            sample,
+            &extracted,
+            SOURCE_ADAPTATION,
+        ))
+        .await?;
         sample_id = Some(stored.id);
         adapted = true;
         if adapted_now.is_multiple_of(settings.retrain_every_adapted.max(1)) {

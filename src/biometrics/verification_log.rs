@@ -45,10 +45,11 @@ impl VerificationLog {
         VerificationLog { db, writer }
     }
 
-    /// Queues the row (or writes it now when no writer runs).
+    /// Queues the row (or writes it now when no writer runs: boxed, as that transaction's
+    /// future is kilobytes and this one is part of every verify's).
     pub async fn record(&self, row: VerificationRow) {
         if let Err(row) = self.writer.queue(row).await {
-            write(&self.db, std::slice::from_ref(&row)).await;
+            Box::pin(write(&self.db, std::slice::from_ref(&row))).await;
         }
     }
 

@@ -100,7 +100,9 @@ pub async fn verify(
     let settings = &state.settings.typingdna;
     let client = TypingDnaClient::new(settings);
     let id = anonymous_id(&settings.id_salt, user_id);
-    match client.verify(&id, pattern).await {
+    // Boxed: an HTTP exchange's future is kilobytes, and inline it would sit in every
+    // verification's future, on or off.
+    match Box::pin(client.verify(&id, pattern)).await {
         Ok(Some(verdict)) => Some(verdict),
         Ok(None) => {
             tracing::info!(%user_id, "TypingDNA has no verdict yet (not enough saved patterns)");
