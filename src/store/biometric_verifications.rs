@@ -3,8 +3,7 @@
 use chrono::{DateTime, Utc};
 use entity::biometric_verifications;
 use sea_orm::{
-    ActiveValue::NotSet, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
-    QueryFilter,
+    ColumnTrait, ConnectionTrait, DbErr, EntityName, EntityTrait, IdenStatic, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -20,30 +19,42 @@ pub struct NewVerification<'a> {
     pub created_at: DateTime<Utc>,
 }
 
-/// Inserts the rows in statements of fixed sizes ([`super::insert_statement_sizes`]): run it in
-/// a transaction for the batch to land whole.
+/// Inserts the rows ([`super::insert_rows`]): run it in a transaction for the batch to land
+/// whole.
 pub async fn record_many<'a, C: ConnectionTrait>(
     db: &C,
     verifications: impl ExactSizeIterator<Item = NewVerification<'a>>,
 ) -> Result<(), DbErr> {
-    let count = verifications.len();
-    let mut rows = verifications.map(|verification| biometric_verifications::ActiveModel {
-        id: NotSet,
-        user_id: Set(verification.user_id),
-        profile_key: Set(verification.profile_key.to_owned()),
-        sample_id: Set(verification.sample_id),
-        score: Set(verification.score),
-        decision: Set(verification.decision.to_owned()),
-        model_version: Set(verification.model_version),
-        context: Set(verification.context.to_owned()),
-        created_at: Set(verification.created_at),
+    use biometric_verifications::Column;
+    let rows = verifications.map(|verification| {
+        [
+            verification.user_id.into(),
+            verification.profile_key.into(),
+            verification.sample_id.into(),
+            verification.score.into(),
+            verification.decision.into(),
+            verification.model_version.into(),
+            verification.context.into(),
+            verification.created_at.into(),
+        ]
     });
-    for size in super::insert_statement_sizes(count) {
-        biometric_verifications::Entity::insert_many(rows.by_ref().take(size))
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+    let columns = [
+        Column::UserId,
+        Column::ProfileKey,
+        Column::SampleId,
+        Column::Score,
+        Column::Decision,
+        Column::ModelVersion,
+        Column::Context,
+        Column::CreatedAt,
+    ];
+    super::insert_rows(
+        db,
+        biometric_verifications::Entity.table_name(),
+        columns.map(|column| column.as_str()),
+        rows,
+    )
+    .await
 }
 
 pub async fn delete_for_user<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<u64, DbErr> {

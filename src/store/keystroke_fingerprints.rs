@@ -4,8 +4,8 @@
 use chrono::{DateTime, Utc};
 use entity::keystroke_fingerprints;
 use sea_orm::{
-    ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityName, EntityTrait, IdenStatic, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -31,30 +31,42 @@ pub struct Stored {
     pub newest_id: i64,
 }
 
-/// Inserts the rows in statements of fixed sizes ([`super::insert_statement_sizes`]): run it in
-/// a transaction for the batch to land whole.
+/// Inserts the rows ([`super::insert_rows`]): run it in a transaction for the batch to land
+/// whole.
 pub async fn insert_many<C: ConnectionTrait>(
     db: &C,
     fingerprints: &[NewFingerprint],
 ) -> Result<(), DbErr> {
-    let mut rows = fingerprints
-        .iter()
-        .map(|fingerprint| keystroke_fingerprints::ActiveModel {
-            id: NotSet,
-            user_id: Set(fingerprint.user_id),
-            profile_key: Set(fingerprint.profile_key.clone()),
-            key_count: Set(i32::try_from(fingerprint.timings.len()).unwrap_or(i32::MAX)),
-            timings: Set(serde_json::to_string(&fingerprint.timings)
-                .expect("a list of finite numbers serialises")),
-            seen_at: Set(fingerprint.seen_at),
-            writer: Set(fingerprint.writer),
-        });
-    for size in super::insert_statement_sizes(fingerprints.len()) {
-        keystroke_fingerprints::Entity::insert_many(rows.by_ref().take(size))
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+    use keystroke_fingerprints::Column;
+    let rows = fingerprints.iter().map(|fingerprint| {
+        [
+            fingerprint.user_id.into(),
+            fingerprint.profile_key.clone().into(),
+            i32::try_from(fingerprint.timings.len())
+                .unwrap_or(i32::MAX)
+                .into(),
+            serde_json::to_string(&fingerprint.timings)
+                .expect("a list of finite numbers serialises")
+                .into(),
+            fingerprint.seen_at.into(),
+            fingerprint.writer.into(),
+        ]
+    });
+    let columns = [
+        Column::UserId,
+        Column::ProfileKey,
+        Column::KeyCount,
+        Column::Timings,
+        Column::SeenAt,
+        Column::Writer,
+    ];
+    super::insert_rows(
+        db,
+        keystroke_fingerprints::Entity.table_name(),
+        columns.map(|column| column.as_str()),
+        rows,
+    )
+    .await
 }
 
 /// The newest `limit` timing vectors of this profile with exactly `key_count` values and an
