@@ -2,9 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::biometric_verifications;
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityName, EntityTrait, IdenStatic, QueryFilter,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 pub struct NewVerification<'a> {
@@ -48,13 +46,7 @@ pub async fn record_many<'a, C: ConnectionTrait>(
         Column::Context,
         Column::CreatedAt,
     ];
-    super::insert_rows(
-        db,
-        biometric_verifications::Entity.table_name(),
-        columns.map(|column| column.as_str()),
-        rows,
-    )
-    .await
+    super::insert_rows(db, biometric_verifications::Entity, columns, rows).await
 }
 
 pub async fn delete_for_user<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<u64, DbErr> {

@@ -4,8 +4,7 @@
 use chrono::{DateTime, Utc};
 use entity::keystroke_fingerprints;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityName, EntityTrait, IdenStatic, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -60,13 +59,7 @@ pub async fn insert_many<C: ConnectionTrait>(
         Column::SeenAt,
         Column::Writer,
     ];
-    super::insert_rows(
-        db,
-        keystroke_fingerprints::Entity.table_name(),
-        columns.map(|column| column.as_str()),
-        rows,
-    )
-    .await
+    super::insert_rows(db, keystroke_fingerprints::Entity, columns, rows).await
 }
 
 /// The newest `limit` timing vectors of this profile with exactly `key_count` values and an
