@@ -13,6 +13,7 @@ mod cli;
 mod errors;
 mod loadgen;
 mod lockout;
+mod migrations;
 mod notifier;
 mod openapi;
 mod operations;
