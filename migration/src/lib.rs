@@ -14,7 +14,6 @@ mod m20261124_000005_session_control;
 mod m20261124_000006_session_scores;
 mod m20261124_000007_bot_defence;
 mod m20261205_000008_fingerprint_writer;
-mod m20261206_000009_fingerprint_lookup;
 
 pub struct Migrator;
 
@@ -30,7 +29,6 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_session_scores::Migration),
             Box::new(m20261124_000007_bot_defence::Migration),
             Box::new(m20261205_000008_fingerprint_writer::Migration),
-            Box::new(m20261206_000009_fingerprint_lookup::Migration),
         ]
     }
 }
