@@ -119,7 +119,7 @@ const INSERT_STATEMENT_ROWS: [usize; 6] = [512, 128, 32, 8, 2, 1];
 /// The statement sizes (from [`INSERT_STATEMENT_ROWS`]) `rows` rows are inserted in, largest
 /// first; they add up to `rows`. Callers that need the batch to land whole run them in one
 /// transaction.
-pub fn insert_statement_sizes(rows: usize) -> impl Iterator<Item = usize> {
+fn insert_statement_sizes(rows: usize) -> impl Iterator<Item = usize> {
     let mut left = rows;
     std::iter::from_fn(move || {
         let size = INSERT_STATEMENT_ROWS
@@ -133,7 +133,8 @@ pub fn insert_statement_sizes(rows: usize) -> impl Iterator<Item = usize> {
 /// Inserts `rows` into `table`, each the values of `columns` in order, in statements of the
 /// sizes [`insert_statement_sizes`] gives: run it in a transaction for the batch to land whole.
 ///
-/// For the batch writers' tables, which take a row or two per request. The statement's text
+/// For the batch writers' tables (the verification trail, the fingerprints, the sessions'
+/// sampled scores), which take a row or two per request or per session. The statement's text
 /// is written here, and the values are bound as they come: building each batch through
 /// sea-query (an `ActiveModel` per row, the statement tree, its values cloned out of it, and
 /// all of it dropped) was over a quarter of the batch writers' own time: their thread took

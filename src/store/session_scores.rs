@@ -3,38 +3,35 @@
 
 use chrono::{DateTime, Utc};
 use entity::session_scores;
-use sea_orm::{
-    ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 pub use entity::session_scores::Model as SessionScore;
 
-/// Inserts (session, score, decision, scored at) rows in statements of fixed sizes
-/// ([`super::insert_statement_sizes`]): run it in a transaction for the batch to land whole.
+/// Inserts (session, score, decision, scored at) rows ([`super::insert_rows`]): run it in a
+/// transaction for the batch to land whole.
 pub async fn insert_many<C: ConnectionTrait>(
     db: &C,
     scores: Vec<(Uuid, f64, &str, DateTime<Utc>)>,
 ) -> Result<(), DbErr> {
-    let count = scores.len();
-    let mut rows = scores
+    use session_scores::Column;
+    let rows = scores
         .into_iter()
-        .map(
-            |(session_id, score, decision, scored_at)| session_scores::ActiveModel {
-                id: NotSet,
-                session_id: Set(session_id),
-                score: Set(score),
-                decision: Set(decision.to_owned()),
-                scored_at: Set(scored_at),
-            },
-        );
-    for size in super::insert_statement_sizes(count) {
-        session_scores::Entity::insert_many(rows.by_ref().take(size))
-            .exec_without_returning(db)
-            .await?;
-    }
-    Ok(())
+        .map(|(session_id, score, decision, scored_at)| {
+            [
+                session_id.into(),
+                score.into(),
+                decision.into(),
+                scored_at.into(),
+            ]
+        });
+    let columns = [
+        Column::SessionId,
+        Column::Score,
+        Column::Decision,
+        Column::ScoredAt,
+    ];
+    super::insert_rows(db, session_scores::Entity, columns, rows).await
 }
 
 /// The session's kept scores, oldest first.
