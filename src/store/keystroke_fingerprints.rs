@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::keystroke_fingerprints;
+use sea_orm::sea_query::{Expr, Order, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
@@ -115,20 +116,100 @@ pub async fn others_after<C: ConnectionTrait>(
     Ok(Stored { others, newest_id })
 }
 
+/// Most rows one statement of [`purge_beyond`] deletes.
+const PURGE_CHUNK_ROWS: u64 = 1000;
+
 /// Deletes every fingerprint beyond the newest `keep` of its (user, profile, key count): only
 /// those are ever read, so the rest is dead weight. Returns how many went.
+///
+/// Key by key and at most [`PURGE_CHUNK_ROWS`] rows a statement, each statement its own short
+/// transaction. One statement over the whole table (a window function ranking every row) held
+/// the background writers' connection, and SQLite's write lock, for as long as it ran: under
+/// sustained REST verify load a minute's fingerprints (over a million rows) took 4.5 s to
+/// delete, the batch writers could not commit meanwhile, and every verify waited for their
+/// queues (BENCHMARKS.md, twentieth measurement). Between two statements the writers take
+/// their turn.
 pub async fn purge_beyond<C: ConnectionTrait>(db: &C, keep: u64) -> Result<u64, DbErr> {
-    // `keep` is a number from the settings, never user input; inlined because the two
-    // backends spell placeholders differently.
-    let sql = format!(
-        "DELETE FROM keystroke_fingerprints WHERE id IN (\
-           SELECT id FROM (\
-             SELECT id, ROW_NUMBER() OVER (\
-               PARTITION BY user_id, profile_key, key_count ORDER BY id DESC) AS newest \
-             FROM keystroke_fingerprints) ranked \
-           WHERE newest > {keep})"
-    );
-    Ok(db.execute_unprepared(&sql).await?.rows_affected())
+    purge_beyond_in_chunks(db, keep, PURGE_CHUNK_ROWS).await
+}
+
+/// [`purge_beyond`] with `chunk` rows at most per statement (tests use small chunks).
+pub async fn purge_beyond_in_chunks<C: ConnectionTrait>(
+    db: &C,
+    keep: u64,
+    chunk: u64,
+) -> Result<u64, DbErr> {
+    let chunk = chunk.max(1);
+    let mut purged = 0;
+    let mut after = None;
+    while let Some(key) = next_key(db, after.as_ref()).await? {
+        loop {
+            let deleted = delete_beyond(db, &key, keep, chunk).await?;
+            purged += deleted;
+            if deleted < chunk {
+                break;
+            }
+        }
+        after = Some(key);
+    }
+    Ok(purged)
+}
+
+/// (user, profile, key count): what a replay check reads by.
+type FingerprintKey = (Uuid, String, i32);
+
+/// The smallest key stored above `after` (the smallest of all when `after` is `None`): a seek
+/// in the lookup index, however many rows each key has.
+async fn next_key<C: ConnectionTrait>(
+    db: &C,
+    after: Option<&FingerprintKey>,
+) -> Result<Option<FingerprintKey>, DbErr> {
+    use keystroke_fingerprints::Column;
+    let mut query = keystroke_fingerprints::Entity::find()
+        .select_only()
+        .columns([Column::UserId, Column::ProfileKey, Column::KeyCount])
+        .order_by_asc(Column::UserId)
+        .order_by_asc(Column::ProfileKey)
+        .order_by_asc(Column::KeyCount)
+        .limit(1);
+    if let Some((user_id, profile_key, key_count)) = after {
+        // Here only: it is implemented for every type and shadows `Ord::max` elsewhere.
+        use sea_orm::sea_query::ExprTrait;
+        let columns = [Column::UserId, Column::ProfileKey, Column::KeyCount].map(Expr::col);
+        let values = [
+            Expr::val(*user_id),
+            Expr::val(profile_key.as_str()),
+            Expr::val(*key_count),
+        ];
+        query = query.filter(Expr::tuple(columns).gt(Expr::tuple(values)));
+    }
+    query.into_tuple().one(db).await
+}
+
+/// Deletes at most `chunk` of the key's rows beyond its newest `keep`, the newest of them
+/// first; returns how many.
+async fn delete_beyond<C: ConnectionTrait>(
+    db: &C,
+    (user_id, profile_key, key_count): &FingerprintKey,
+    keep: u64,
+    chunk: u64,
+) -> Result<u64, DbErr> {
+    use keystroke_fingerprints::Column;
+    let beyond = Query::select()
+        .column(Column::Id)
+        .from(keystroke_fingerprints::Entity)
+        .and_where(Column::UserId.eq(*user_id))
+        .and_where(Column::ProfileKey.eq(profile_key.as_str()))
+        .and_where(Column::KeyCount.eq(*key_count))
+        .order_by(Column::Id, Order::Desc)
+        .limit(chunk)
+        .offset(keep)
+        .to_owned();
+    let deleted = keystroke_fingerprints::Entity::delete_many()
+        .filter(Column::Id.in_subquery(beyond))
+        .exec(db)
+        .await?;
+    Ok(deleted.rows_affected)
 }
 
 pub async fn delete_for_user<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<u64, DbErr> {

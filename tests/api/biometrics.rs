@@ -530,39 +530,59 @@ async fn only_the_fingerprints_a_replay_check_reads_are_kept(backend: Backend) {
         return;
     };
     let user = app.registered_user("fingerprinted").await;
-    let print = |profile: &str, length: usize, i: usize| NewFingerprint {
-        user_id: user,
+    let other = app.registered_user("fingerprinted-too").await;
+    let print = |user_id, profile: &str, length: usize, i: usize| NewFingerprint {
+        user_id,
         profile_key: profile.to_owned(),
         timings: vec![100.0 + i as f64; length],
         seen_at: chrono::Utc::now(),
         writer: 1,
     };
-    // Two keys over the limit of 5, one under it.
-    let rows: Vec<NewFingerprint> = (0..8)
-        .map(|i| print("keystroke/desktop/a", 9, i))
-        .chain((0..7).map(|i| print("keystroke/desktop/a", 11, i)))
-        .chain((0..3).map(|i| print("keystroke/desktop/b", 9, i)))
+    // Three keys over the limit of 5 (one of another user), one under it; the rows of the
+    // keys interleave as concurrent writers' would.
+    let rows: Vec<NewFingerprint> = (0..9)
+        .flat_map(|i| {
+            [
+                (i < 8).then(|| print(user, "keystroke/desktop/a", 9, i)),
+                (i < 7).then(|| print(user, "keystroke/desktop/a", 11, i)),
+                (i < 3).then(|| print(user, "keystroke/desktop/b", 9, i)),
+                Some(print(other, "keystroke/desktop/a", 9, i)),
+            ]
+        })
+        .flatten()
         .collect();
     keystroke_fingerprints::insert_many(&app.db, &rows)
         .await
         .unwrap();
 
-    let purged = keystroke_fingerprints::purge_beyond(&app.db, 5)
+    // Two rows a statement: the 4 beyond the other user's newest 5 take three statements.
+    let purged = keystroke_fingerprints::purge_beyond_in_chunks(&app.db, 5, 2)
         .await
         .unwrap();
-    assert_eq!(purged, 3 + 2);
-    for (profile, length, kept, newest) in [
-        ("keystroke/desktop/a", 9, 5, 107.0),
-        ("keystroke/desktop/a", 11, 5, 106.0),
-        ("keystroke/desktop/b", 9, 3, 102.0),
+    assert_eq!(purged, 3 + 2 + 4);
+    for (user_id, profile, length, kept, newest) in [
+        (user, "keystroke/desktop/a", 9, 5, 107.0),
+        (user, "keystroke/desktop/a", 11, 5, 106.0),
+        (user, "keystroke/desktop/b", 9, 3, 102.0),
+        (other, "keystroke/desktop/a", 9, 5, 108.0),
     ] {
-        let left = keystroke_fingerprints::others_after(&app.db, user, profile, length, 0, 2, 100)
-            .await
-            .unwrap()
-            .others;
+        let left =
+            keystroke_fingerprints::others_after(&app.db, user_id, profile, length, 0, 2, 100)
+                .await
+                .unwrap()
+                .others;
         assert_eq!(left.len(), kept, "{profile} × {length}");
         assert_eq!(left[0][0], newest, "the newest are kept");
+        assert_eq!(
+            left[kept - 1][0],
+            newest + 1.0 - kept as f64,
+            "and only they"
+        );
     }
+    let again = keystroke_fingerprints::purge_beyond(&app.db, 5)
+        .await
+        .unwrap();
+    assert_eq!(again, 0, "nothing is left to purge");
 }
 
 async fn a_top_up_reads_only_what_other_processes_wrote(backend: Backend) {
