@@ -5,7 +5,8 @@ use chrono::{DateTime, Utc};
 use entity::keystroke_fingerprints;
 use sea_orm::sea_query::{Expr, Order, Query};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, DbErr, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use uuid::Uuid;
 
@@ -122,18 +123,34 @@ const PURGE_CHUNK_ROWS: u64 = 1000;
 /// Deletes every fingerprint beyond the newest `keep` of its (user, profile, key count): only
 /// those are ever read, so the rest is dead weight. Returns how many went.
 ///
-/// Key by key and at most [`PURGE_CHUNK_ROWS`] rows a statement, each statement its own short
-/// transaction. One statement over the whole table (a window function ranking every row) held
-/// the background writers' connection, and SQLite's write lock, for as long as it ran: under
-/// sustained REST verify load a minute's fingerprints (over a million rows) took 4.5 s to
-/// delete, the batch writers could not commit meanwhile, and every verify waited for their
-/// queues (BENCHMARKS.md, twentieth measurement). Between two statements the writers take
-/// their turn.
+/// On SQLite key by key, at most [`PURGE_CHUNK_ROWS`] rows a statement, each statement its own
+/// short transaction. One statement over the whole table held the background writers'
+/// connection, and SQLite's one write lock, for as long as it ran: under sustained REST verify
+/// load a minute's fingerprints (over a million rows) took 4.5 s to delete, the batch writers
+/// could not commit meanwhile, and every verify waited for their queues (BENCHMARKS.md,
+/// twentieth measurement). Between two statements the writers take their turn. PostgreSQL's
+/// writers do not wait for a `DELETE` of other rows, and there the one statement stays: its
+/// lookup index does not order a key's rows by id, so every chunk would sort the key's rows
+/// again.
 pub async fn purge_beyond<C: ConnectionTrait>(db: &C, keep: u64) -> Result<u64, DbErr> {
-    purge_beyond_in_chunks(db, keep, PURGE_CHUNK_ROWS).await
+    if db.get_database_backend() == DbBackend::Sqlite {
+        return purge_beyond_in_chunks(db, keep, PURGE_CHUNK_ROWS).await;
+    }
+    // `keep` is a number from the settings, never user input; inlined because the two
+    // backends spell placeholders differently.
+    let sql = format!(
+        "DELETE FROM keystroke_fingerprints WHERE id IN (\
+           SELECT id FROM (\
+             SELECT id, ROW_NUMBER() OVER (\
+               PARTITION BY user_id, profile_key, key_count ORDER BY id DESC) AS newest \
+             FROM keystroke_fingerprints) ranked \
+           WHERE newest > {keep})"
+    );
+    Ok(db.execute_unprepared(&sql).await?.rows_affected())
 }
 
-/// [`purge_beyond`] with `chunk` rows at most per statement (tests use small chunks).
+/// [`purge_beyond`]'s way on SQLite, `chunk` rows at most per statement (tests use small
+/// chunks; it works on PostgreSQL too).
 pub async fn purge_beyond_in_chunks<C: ConnectionTrait>(
     db: &C,
     keep: u64,

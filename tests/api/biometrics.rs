@@ -579,6 +579,25 @@ async fn only_the_fingerprints_a_replay_check_reads_are_kept(backend: Backend) {
             "and only they"
         );
     }
+
+    // The server's own purge (chunked on SQLite, one statement on PostgreSQL) keeps the same.
+    let more: Vec<NewFingerprint> = (10..13)
+        .map(|i| print(other, "keystroke/desktop/a", 9, i))
+        .collect();
+    keystroke_fingerprints::insert_many(&app.db, &more)
+        .await
+        .unwrap();
+    let purged = keystroke_fingerprints::purge_beyond(&app.db, 5)
+        .await
+        .unwrap();
+    assert_eq!(purged, 3);
+    let left =
+        keystroke_fingerprints::others_after(&app.db, other, "keystroke/desktop/a", 9, 0, 2, 100)
+            .await
+            .unwrap()
+            .others;
+    let firsts: Vec<f64> = left.iter().map(|timings| timings[0]).collect();
+    assert_eq!(firsts, [112.0, 111.0, 110.0, 108.0, 107.0]);
     let again = keystroke_fingerprints::purge_beyond(&app.db, 5)
         .await
         .unwrap();
