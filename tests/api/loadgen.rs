@@ -25,6 +25,7 @@ fn a_quick_run_measures_every_step_and_prints_one_table() {
         "| echo: peak |",
         "| REST verify | concurrency 1 |",
         "| REST verify | concurrency 4 |",
+        "| REST verify, sustained | concurrency 8 for 2 s |",
         "| server: memory per idle socket |",
         "| WebSocket ingest | 4 sessions",
         "| WebSocket ingest | 8 sessions",

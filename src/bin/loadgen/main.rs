@@ -62,6 +62,11 @@ pub struct Options {
     /// Seconds of verify load before the REST steps, not reported (adaptation fills up).
     #[arg(long, default_value_t = 15)]
     pub warmup_secs: u64,
+    /// Seconds of one more REST verify step at concurrency 8 after the levels: longer than the
+    /// minute between the server's purges of old replay fingerprints, so one runs under load
+    /// (0: no such step).
+    #[arg(long, default_value_t = 70)]
+    pub sustained_secs: u64,
     /// REST verify concurrency levels.
     #[arg(long, value_delimiter = ',', default_value = "1,8,64")]
     pub concurrency: Vec<usize>,
@@ -113,6 +118,7 @@ impl Options {
             self.rest_secs = 1;
             self.warmup_secs = 1;
             self.concurrency = vec![1, 4];
+            self.sustained_secs = self.sustained_secs.min(2);
             self.sessions = vec![4, 8];
             self.ws_secs = 3;
             self.peak_sockets = 4;
