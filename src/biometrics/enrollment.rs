@@ -64,7 +64,8 @@ pub fn check_sequence_against(
 }
 
 /// Stores an extracted sample as the account holder's; `source` is `enrollment` or
-/// `adaptation`.
+/// `adaptation`. In a write transaction of its own, so that on SQLite it goes ahead of the
+/// background writers ([`store::begin_write`]): a verify that adapts its sample waits for it.
 pub async fn store_genuine(
     state: &AppState,
     user_id: Uuid,
@@ -73,8 +74,9 @@ pub async fn store_genuine(
     extracted: &Extracted,
     source: &'static str,
 ) -> Result<StoredSample, ApiError> {
-    Ok(store::biometric_samples::insert(
-        &state.db,
+    let txn = store::begin_write(&state.db).await?;
+    let stored = store::biometric_samples::insert(
+        &txn,
         NewSample {
             user_id,
             profile_key: profile_key.to_owned(),
@@ -88,7 +90,9 @@ pub async fn store_genuine(
             source,
         },
     )
-    .await?)
+    .await?;
+    txn.commit().await?;
+    Ok(stored)
 }
 
 #[tracing::instrument(skip(state, sample), fields(profile_key))]

@@ -350,7 +350,7 @@ async fn purge_regularly(db: DatabaseConnection, keep: u64) {
 async fn write(db: &DatabaseConnection, rows: &[NewFingerprint]) {
     // One transaction: a batch is several statements, and lands whole.
     let written = async {
-        let txn = store::begin_write(db).await?;
+        let txn = store::begin_background_write(db).await?;
         store::keystroke_fingerprints::insert_many(&txn, rows).await?;
         txn.commit().await
     };

@@ -127,13 +127,17 @@ pub async fn train_profile(
         ThresholdSource::EstimatedEer { eer } => Some(eer),
         _ => None,
     };
+    let stored_model = serde_json::to_value(&model).map_err(ApiError::internal)?;
+    // In a write transaction of its own, so that on SQLite it goes ahead of the background
+    // writers rather than polling for the lock between their batches (store::begin_write).
+    let txn = store::begin_write(&state.db).await?;
     store::biometric_models::upsert(
-        &state.db,
+        &txn,
         NewModel {
             user_id,
             profile_key: profile_key.to_owned(),
             version,
-            model: serde_json::to_value(&model).map_err(ApiError::internal)?,
+            model: stored_model,
             genuine_count: i32::try_from(genuine.len()).unwrap_or(i32::MAX),
             negative_count: i32::try_from(negatives.len()).unwrap_or(i32::MAX),
             estimated_eer,
@@ -142,6 +146,7 @@ pub async fn train_profile(
         },
     )
     .await?;
+    txn.commit().await?;
     tracing::info!(
         %user_id, profile_key, version,
         genuine = genuine.len(), negatives = negatives.len(),

@@ -72,7 +72,7 @@ async fn write(db: &DatabaseConnection, rows: &[VerificationRow]) {
     });
     // One transaction: a batch is several statements, and lands whole.
     let written = async {
-        let txn = store::begin_write(db).await?;
+        let txn = store::begin_background_write(db).await?;
         store::biometric_verifications::record_many(&txn, rows).await?;
         txn.commit().await
     };

@@ -161,6 +161,8 @@ pub async fn purge_beyond_in_chunks<C: ConnectionTrait>(
     let mut after = None;
     while let Some(key) = next_key(db, after.as_ref()).await? {
         loop {
+            // Each statement is its own transaction, and a waiting request's goes first.
+            super::background::foreground_first().await;
             let deleted = delete_beyond(db, &key, keep, chunk).await?;
             purged += deleted;
             if deleted < chunk {

@@ -97,7 +97,7 @@ async fn apply(db: &DatabaseConnection, writes: &[SessionWrite]) -> Result<(), D
             at,
         })
         .collect();
-    let txn = crate::store::begin_write(db).await?;
+    let txn = crate::store::begin_background_write(db).await?;
     store::live_sessions::record_progress(&txn, &progress).await?;
     store::session_scores::insert_many(&txn, scores).await?;
     txn.commit().await
