@@ -21,18 +21,17 @@
 //! the lock through each of its transactions, which a busy core stretches tenfold, and under
 //! REST verify load it begins the next batch soon after one commits: the request pool's
 //! connections (a verified sample adapted into its profile, a retrained model) polled past
-//! gaps they missed for up to 1.9 s, and verifies waited up to 1.8 s (BENCHMARKS.md,
+//! gaps they missed for up to 2.8 s, and verifies waited up to 2.7 s (BENCHMARKS.md,
 //! twenty-first measurement). So while a foreground transaction of this
 //! process waits for the lock ([`super::begin_write`]), the background writers begin none
 //! ([`foreground_first`]): the lock comes free when their current one commits. The foreground
-//! transactions themselves begin one at a time ([`foreground_turn`]).
+//! transactions themselves begin one at a time: all take turns in one queue.
 
 use std::sync::LazyLock;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend};
-use tokio::sync::{Notify, Semaphore, SemaphorePermit};
+use tokio::sync::{Semaphore, SemaphorePermit};
 
 use super::{connect_options, sqlite_options};
 use crate::configuration::DatabaseSettings;
@@ -86,55 +85,24 @@ pub async fn connect(
     Ok(background)
 }
 
-/// Foreground write transactions of this process now waiting to begin (on any SQLite
-/// database: the count is the process's, and a background writer of another database that
-/// waits for one loses a few milliseconds).
-static FOREGROUND_WAITING: AtomicUsize = AtomicUsize::new(0);
-
-/// Told when [`FOREGROUND_WAITING`] falls to zero.
-static FOREGROUND_DONE: LazyLock<Notify> = LazyLock::new(Notify::new);
-
-/// Counts a foreground write transaction as waiting to begin, for as long as it lives.
-pub(super) struct ForegroundWaiting(());
-
-impl ForegroundWaiting {
-    pub(super) fn start() -> ForegroundWaiting {
-        FOREGROUND_WAITING.fetch_add(1, Ordering::SeqCst);
-        ForegroundWaiting(())
-    }
-}
-
-impl Drop for ForegroundWaiting {
-    fn drop(&mut self) {
-        if FOREGROUND_WAITING.fetch_sub(1, Ordering::SeqCst) == 1 {
-            FOREGROUND_DONE.notify_waiters();
-        }
-    }
-}
-
-/// The turn of one foreground write transaction of this process to begin (FIFO).
-static FOREGROUND_TURN: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(1));
+/// The turn to begin a write transaction on SQLite, FIFO: a foreground transaction holds it
+/// while it waits to begin, and a background writer queues for it and passes it straight on
+/// ([`foreground_first`]). Process-wide: one process serves one database (in the tests,
+/// servers of other databases in the same process at worst wait a few milliseconds).
+static WRITE_TURN: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(1));
 
 /// Waits for the turn to begin a foreground write transaction; the turn passes on when the
 /// permit drops (once the transaction has begun).
 pub(super) async fn foreground_turn() -> Option<SemaphorePermit<'static>> {
     // Never closed; without a permit the transaction would only begin out of turn.
-    FOREGROUND_TURN.acquire().await.ok()
+    WRITE_TURN.acquire().await.ok()
 }
 
-/// Returns once no foreground write transaction of this process waits to begin: a background
-/// writer calls it before each transaction or statement it writes (see the module's text).
+/// Returns once every foreground write transaction of this process that waits to begin has
+/// begun: a background writer calls it before each transaction or statement it writes (see
+/// the module's text).
 pub async fn foreground_first() {
-    loop {
-        let done = FOREGROUND_DONE.notified();
-        let mut done = std::pin::pin!(done);
-        // Registered before the count is read, so a fall to zero in between is not missed.
-        done.as_mut().enable();
-        if FOREGROUND_WAITING.load(Ordering::SeqCst) == 0 {
-            return;
-        }
-        done.await;
-    }
+    drop(WRITE_TURN.acquire().await);
 }
 
 /// Gives this process's threads named `name` the nice value `nice`; returns how many.
@@ -180,7 +148,7 @@ mod foreground_tests {
     #[tokio::test]
     async fn a_background_writer_waits_while_a_foreground_write_waits_to_begin() {
         foreground_first().await;
-        let waiting = ForegroundWaiting::start();
+        let waiting = foreground_turn().await;
         let background = tokio::spawn(foreground_first());
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert!(!background.is_finished(), "went ahead of a waiting write");

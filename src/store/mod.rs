@@ -101,7 +101,6 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     if db.get_database_backend() != DbBackend::Sqlite {
         return begin_immediate(db).await;
     }
-    let _waiting = background::ForegroundWaiting::start();
     // One at a time: SQLite's waiters poll for the lock rather than queue for it, and several
     // polling at once missed the moments it came free between each other's transactions
     // (five connections polling together for up to 0.8 s in a benchmark run). Taken in turn,
