@@ -30,9 +30,11 @@ pub async fn issue(state: &AppState) -> Result<IssuedNonce, ApiError> {
     rand::rng().fill(&mut bytes);
     let nonce = URL_SAFE_NO_PAD.encode(bytes);
     let now = Utc::now();
-    store::login_nonces::purge_expired(&state.db, now).await?;
     let expires_at = now + Duration::seconds(i64::try_from(ttl).unwrap_or(i64::MAX / 1000));
-    store::login_nonces::insert(&state.db, &hash(&nonce), expires_at).await?;
+    let txn = store::begin_write(&state.db).await?;
+    store::login_nonces::purge_expired(&txn, now).await?;
+    store::login_nonces::insert(&txn, &hash(&nonce), expires_at).await?;
+    txn.commit().await?;
     Ok(IssuedNonce {
         nonce,
         expires_in: ttl,
@@ -50,9 +52,11 @@ pub async fn consume(state: &AppState, nonce: Option<&str>) -> Result<(), ApiErr
                 .to_owned(),
         });
     };
-    if nonce.len() > 128
-        || !store::login_nonces::consume(&state.db, &hash(nonce), Utc::now()).await?
-    {
+    let consumed = nonce.len() <= 128 && {
+        let _turn = store::write_turn(&state.db).await;
+        store::login_nonces::consume(&state.db, &hash(nonce), Utc::now()).await?
+    };
+    if !consumed {
         return Err(ApiError::Unprocessable {
             code: "invalid_nonce",
             message: "the login nonce is unknown, already used or expired: get a new one from \

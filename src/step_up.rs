@@ -75,19 +75,13 @@ pub async fn step_up(
     };
     if let Some((reason, error)) = failure {
         // Recorded first, so a session held by another process ends at its next sweep.
-        store::live_sessions::end(
-            &state.db,
-            session_id,
-            reason,
-            session.last_score,
-            Utc::now(),
-        )
-        .await?;
+        let txn = store::begin_write(&state.db).await?;
+        store::live_sessions::end(&txn, session_id, reason, session.last_score, Utc::now()).await?;
         if reason == END_REASON_STEP_UP_WRONG_PASSWORD {
             // Not a behavioural end (the session actor neither counts nor audits it): the
             // password failure is already counted; the session's end is audited here.
             store::security_events::record(
-                &state.db,
+                &txn,
                 NewSecurityEvent {
                     event_type: EventType::SessionEnded,
                     user_id: Some(user_id),
@@ -103,11 +97,15 @@ pub async fn step_up(
             )
             .await?;
         }
+        txn.commit().await?;
         state.step_up_outcome(session_id, Some(reason));
         return Err(error);
     }
     let now = Utc::now();
-    if !store::live_sessions::record_step_up_passed(&state.db, session_id, now).await? {
+    let turn = store::write_turn(&state.db).await;
+    let recorded = store::live_sessions::record_step_up_passed(&state.db, session_id, now).await?;
+    drop(turn);
+    if !recorded {
         return Err(ApiError::Refused {
             code: "session_ended",
             message: "the session has ended",

@@ -70,14 +70,16 @@ pub async fn logout(
     expires_at: chrono::DateTime<Utc>,
     client: &ClientInfo,
 ) -> Result<(), ApiError> {
-    store::revoked_tokens::revoke(&state.db, jti, user_id, expires_at).await?;
-    state.access.mark_revoked(jti).await;
+    // One transaction: the revocation, the ends of the sessions it opened and the audit land
+    // together.
+    let txn = store::begin_write(&state.db).await?;
+    store::revoked_tokens::revoke(&txn, jti, user_id, expires_at).await?;
     // Revocations of expired tokens guard nothing (expiry refuses them): keep the table small.
-    store::revoked_tokens::purge_expired(&state.db, Utc::now()).await?;
+    store::revoked_tokens::purge_expired(&txn, Utc::now()).await?;
     // The sessions this token opened end with it (their actors notice within a sweep).
-    store::live_sessions::end_opened_by(&state.db, jti, END_REASON_LOGOUT, Utc::now()).await?;
+    store::live_sessions::end_opened_by(&txn, jti, END_REASON_LOGOUT, Utc::now()).await?;
     store::security_events::record(
-        &state.db,
+        &txn,
         NewSecurityEvent {
             event_type: EventType::Logout,
             user_id: Some(user_id),
@@ -87,5 +89,7 @@ pub async fn logout(
         },
     )
     .await?;
+    txn.commit().await?;
+    state.access.mark_revoked(jti).await;
     Ok(())
 }

@@ -258,6 +258,8 @@ impl Actor for LiveSession {
             });
         }
         actix::spawn(async move {
+            // Thousands of sessions can end at once (a restart of the load balancer, say).
+            let _turn = store::write_turn(&db).await;
             let now = Utc::now();
             if let Err(error) =
                 store::live_sessions::end(&db, spec.session_id, reason, last_score, now).await

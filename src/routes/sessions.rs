@@ -121,6 +121,7 @@ pub async fn create_session(
     let settings = &state.settings.sessions;
     let session_id = Uuid::new_v4();
     let ttl = chrono::Duration::from_std(settings.ticket_ttl()).unwrap_or_default();
+    let turn = store::write_turn(&state.db).await;
     store::live_sessions::insert(
         &state.db,
         NewLiveSession {
@@ -133,6 +134,7 @@ pub async fn create_session(
         },
     )
     .await?;
+    drop(turn);
     let info = request.connection_info();
     let scheme = if info.scheme() == "https" {
         "wss"
@@ -195,12 +197,15 @@ pub async fn live(
         return Err(refused);
     }
     let now = Utc::now();
-    let Some(session) =
-        store::live_sessions::claim_ticket(&state.db, &hash_ticket(&query.ticket), now).await?
-    else {
+    let turn = store::write_turn(&state.db).await;
+    let claimed =
+        store::live_sessions::claim_ticket(&state.db, &hash_ticket(&query.ticket), now).await?;
+    drop(turn);
+    let Some(session) = claimed else {
         return Err(refused);
     };
     if let Err(error) = refuse_if_locked(&state, session.user_id).await {
+        let _turn = store::write_turn(&state.db).await;
         store::live_sessions::end(&state.db, session.id, "account_locked", None, now).await?;
         return Err(error);
     }

@@ -25,7 +25,9 @@
 //! twenty-first measurement). So while a foreground transaction of this
 //! process waits for the lock ([`super::begin_write`]), the background writers begin none
 //! ([`foreground_first`]): the lock comes free when their current one commits. The foreground
-//! transactions themselves begin one at a time: all take turns in one queue.
+//! transactions themselves begin one at a time: all take turns in one queue. A foreground write
+//! that is a single statement outside a transaction (a live session's ticket, its end, a login
+//! nonce) holds the same turn across the statement ([`super::write_turn`]).
 
 use std::sync::LazyLock;
 use std::time::Duration;

@@ -30,6 +30,8 @@ use sea_orm::{
     TransactionTrait, Value,
 };
 
+use tokio::sync::SemaphorePermit;
+
 use crate::configuration::DatabaseSettings;
 
 /// Connects to the configured database, creating a SQLite file's folder when needed.
@@ -98,15 +100,33 @@ const SQLITE_WAL_AUTOCHECKPOINT: u32 = 10_000;
 /// writers begin nothing ([`background::foreground_first`]), and this process's foreground
 /// write transactions begin in turn. PostgreSQL ignores the mode.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    if db.get_database_backend() != DbBackend::Sqlite {
-        return begin_immediate(db).await;
-    }
     // One at a time: SQLite's waiters poll for the lock rather than queue for it, and several
     // polling at once missed the moments it came free between each other's transactions
     // (five connections polling together for up to 0.8 s in a benchmark run). Taken in turn,
     // each begins as the one before commits.
-    let _turn = background::foreground_turn().await;
+    let _turn = write_turn(db).await;
     begin_immediate(db).await
+}
+
+/// On SQLite, this process's turn to write ([`write_turn`]); empty on PostgreSQL.
+#[must_use = "the turn passes on when it drops"]
+pub struct WriteTurn {
+    _permit: Option<SemaphorePermit<'static>>,
+}
+
+/// Waits for this process's turn to write on SQLite, the turn [`begin_write`] takes: a write
+/// that is a single statement outside a transaction holds it across the statement, so it
+/// queues with the write transactions and goes ahead of the background writers instead of
+/// polling for the lock on its own. Never taken by a task that holds a write transaction open
+/// (the turn may be held by a write waiting for that transaction's lock). Returns at once on
+/// PostgreSQL.
+pub async fn write_turn(db: &DatabaseConnection) -> WriteTurn {
+    if db.get_database_backend() != DbBackend::Sqlite {
+        return WriteTurn { _permit: None };
+    }
+    WriteTurn {
+        _permit: background::foreground_turn().await,
+    }
 }
 
 /// [`begin_write`] for the background writers (on [`background`]'s connection): first lets
@@ -303,6 +323,20 @@ mod tests {
             // At most three of each smaller size (each is a quarter of the next) and one 1.
             assert!(sizes.len() <= rows / 128 + 3 * 3 + 1, "{rows}: {sizes:?}");
         }
+    }
+
+    #[tokio::test]
+    async fn a_single_write_holds_the_turn_the_background_writers_wait_for() {
+        let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
+        let turn = super::write_turn(&db).await;
+        let background = tokio::spawn(super::background::foreground_first());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        assert!(!background.is_finished(), "went ahead of a waiting write");
+        drop(turn);
+        tokio::time::timeout(std::time::Duration::from_secs(5), background)
+            .await
+            .expect("let go once the write is done")
+            .unwrap();
     }
 
     #[test]

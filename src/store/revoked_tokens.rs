@@ -2,11 +2,14 @@
 
 use chrono::{DateTime, Utc};
 use entity::revoked_tokens;
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, DbErr, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    QueryFilter,
+};
 use uuid::Uuid;
 
-pub async fn revoke(
-    db: &DatabaseConnection,
+pub async fn revoke<C: ConnectionTrait>(
+    db: &C,
     jti: &str,
     user_id: Uuid,
     expires_at: DateTime<Utc>,
@@ -32,7 +35,7 @@ pub async fn is_revoked(db: &DatabaseConnection, jti: &str) -> Result<bool, DbEr
 }
 
 /// Deletes revocations of tokens that have expired anyway.
-pub async fn purge_expired(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<u64, DbErr> {
+pub async fn purge_expired<C: ConnectionTrait>(db: &C, now: DateTime<Utc>) -> Result<u64, DbErr> {
     let result = revoked_tokens::Entity::delete_many()
         .filter(revoked_tokens::Column::ExpiresAt.lt(now))
         .exec(db)
