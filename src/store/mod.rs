@@ -29,7 +29,6 @@ use sea_orm::{
     DbErr, EntityTrait, IdenStatic, SqliteTransactionMode, Statement, TransactionOptions,
     TransactionTrait, Value,
 };
-
 use tokio::sync::SemaphorePermit;
 
 use crate::configuration::DatabaseSettings;
