@@ -64,8 +64,8 @@ pub fn check_sequence_against(
 }
 
 /// Stores an extracted sample as the account holder's; `source` is `enrollment` or
-/// `adaptation`. In a write transaction of its own, so that on SQLite it goes ahead of the
-/// background writers ([`store::begin_write`]): a verify that adapts its sample waits for it.
+/// `adaptation`. In this process's write turn, so that on SQLite it goes ahead of the
+/// background writers ([`store::write_turn`]): a verify that adapts its sample waits for it.
 pub async fn store_genuine(
     state: &AppState,
     user_id: Uuid,
@@ -74,9 +74,9 @@ pub async fn store_genuine(
     extracted: &Extracted,
     source: &'static str,
 ) -> Result<StoredSample, ApiError> {
-    let txn = store::begin_write(&state.db).await?;
-    let stored = store::biometric_samples::insert(
-        &txn,
+    let _turn = store::write_turn(&state.db).await;
+    Ok(store::biometric_samples::insert(
+        &state.db,
         NewSample {
             user_id,
             profile_key: profile_key.to_owned(),
@@ -90,9 +90,7 @@ pub async fn store_genuine(
             source,
         },
     )
-    .await?;
-    txn.commit().await?;
-    Ok(stored)
+    .await?)
 }
 
 #[tracing::instrument(skip(state, sample), fields(profile_key))]

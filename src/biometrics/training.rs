@@ -128,11 +128,11 @@ pub async fn train_profile(
         _ => None,
     };
     let stored_model = serde_json::to_value(&model).map_err(ApiError::internal)?;
-    // In a write transaction of its own, so that on SQLite it goes ahead of the background
-    // writers rather than polling for the lock between their batches (store::begin_write).
-    let txn = store::begin_write(&state.db).await?;
+    // In this process's write turn, so that on SQLite it goes ahead of the background writers
+    // rather than polling for the lock between their batches (store::write_turn).
+    let turn = store::write_turn(&state.db).await;
     store::biometric_models::upsert(
-        &txn,
+        &state.db,
         NewModel {
             user_id,
             profile_key: profile_key.to_owned(),
@@ -146,7 +146,7 @@ pub async fn train_profile(
         },
     )
     .await?;
-    txn.commit().await?;
+    drop(turn);
     tracing::info!(
         %user_id, profile_key, version,
         genuine = genuine.len(), negatives = negatives.len(),

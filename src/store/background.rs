@@ -87,14 +87,14 @@ pub async fn connect(
     Ok(background)
 }
 
-/// The turn to begin a write transaction on SQLite, FIFO: a foreground transaction holds it
-/// while it waits to begin, and a background writer queues for it and passes it straight on
-/// ([`foreground_first`]). Process-wide: one process serves one database (in the tests,
+/// The turn to write on SQLite, FIFO: a foreground transaction holds it while it waits to
+/// begin, a foreground single statement across the statement, and a background writer queues
+/// for it and passes it straight on ([`foreground_first`]). Process-wide: one process serves one database (in the tests,
 /// servers of other databases in the same process at worst wait a few milliseconds).
 static WRITE_TURN: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(1));
 
-/// Waits for the turn to begin a foreground write transaction; the turn passes on when the
-/// permit drops (once the transaction has begun).
+/// Waits for the turn to write in the foreground ([`super::write_turn`]); the turn passes on
+/// when the permit drops.
 pub(super) async fn foreground_turn() -> Option<SemaphorePermit<'static>> {
     // Never closed; without a permit the transaction would only begin out of turn.
     WRITE_TURN.acquire().await.ok()
@@ -141,25 +141,6 @@ fn lower_priority(name: &str, nice: i32) -> std::io::Result<usize> {
 #[cfg(not(target_os = "linux"))]
 fn lower_priority(_name: &str, _nice: i32) -> std::io::Result<usize> {
     Err(std::io::ErrorKind::Unsupported.into())
-}
-
-#[cfg(test)]
-mod foreground_tests {
-    use super::*;
-
-    #[tokio::test]
-    async fn a_background_writer_waits_while_a_foreground_write_waits_to_begin() {
-        foreground_first().await;
-        let waiting = foreground_turn().await;
-        let background = tokio::spawn(foreground_first());
-        tokio::time::sleep(Duration::from_millis(50)).await;
-        assert!(!background.is_finished(), "went ahead of a waiting write");
-        drop(waiting);
-        tokio::time::timeout(Duration::from_secs(5), background)
-            .await
-            .expect("let go once none waits")
-            .unwrap();
-    }
 }
 
 #[cfg(all(test, target_os = "linux"))]
