@@ -194,15 +194,17 @@ async fn record_password_success(state: &AppState, user_id: Uuid) -> Result<bool
             return Ok(false);
         }
         let next = current.on_success();
-        if next == current
-            || store::users::compare_and_set_lock_state(
-                &state.db,
-                user_id,
-                user.lock_version,
-                &next,
-            )
-            .await?
-        {
+        if next == current {
+            return Ok(true);
+        }
+        // A single statement: it takes the write turn, as a transaction would
+        // (store::write_turn), instead of polling for SQLite's lock behind the batch writers.
+        let turn = store::write_turn(&state.db).await;
+        let set =
+            store::users::compare_and_set_lock_state(&state.db, user_id, user.lock_version, &next)
+                .await?;
+        drop(turn);
+        if set {
             return Ok(true);
         }
     }

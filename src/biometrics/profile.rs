@@ -227,6 +227,7 @@ pub async fn retrain_all(
         .filter(|profile| profile.samples >= profile.required)
         .map(|profile| profile.profile_key)
         .collect();
+    let turn = store::write_turn(&state.db).await;
     store::security_events::record(
         &state.db,
         NewSecurityEvent {
@@ -238,6 +239,7 @@ pub async fn retrain_all(
         },
     )
     .await?;
+    drop(turn);
     for key in &keys {
         state.training.request(state.clone(), user_id, key.clone());
     }

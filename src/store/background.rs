@@ -27,7 +27,9 @@
 //! ([`foreground_first`]): the lock comes free when their current one commits. The foreground
 //! transactions themselves begin one at a time: all take turns in one queue. A foreground write
 //! that is a single statement outside a transaction (a live session's ticket, its end, a login
-//! nonce) holds the same turn across the statement ([`super::write_turn`]).
+//! nonce, a login's cleared failure count, an alert's delivery lease) holds the same turn
+//! across the statement ([`super::write_turn`]), so every write of this process's request
+//! handlers and actors waits in that one queue.
 
 use std::sync::LazyLock;
 use std::time::Duration;

@@ -11,6 +11,7 @@ use crate::on_both_databases;
 on_both_databases!(
     five_failures_lock_and_the_right_password_gets_the_same_401_until_an_admin_unlocks,
     a_hundred_concurrent_failures_are_each_counted_exactly_once,
+    a_correct_password_clears_the_failures_counted_before_it,
 );
 
 async fn five_failures_lock_and_the_right_password_gets_the_same_401_until_an_admin_unlocks(
@@ -110,6 +111,38 @@ async fn five_failures_lock_and_the_right_password_gets_the_same_401_until_an_ad
         .unwrap()
         .unwrap();
     assert!(lifted.lifted_at.is_some());
+}
+
+async fn a_correct_password_clears_the_failures_counted_before_it(backend: Backend) {
+    let Some(app) = spawn_app(backend).await else {
+        return;
+    };
+    let user_id = app.registered_user("frank").await;
+    let stored = || async {
+        users::Entity::find_by_id(user_id)
+            .one(&app.db)
+            .await
+            .unwrap()
+            .unwrap()
+    };
+    // Four failures and a success, twice: eight failures in all, but never five in a row.
+    for round in 1..=2 {
+        for attempt in 1..=4 {
+            let response = app
+                .login("frank", &format!("wrong password {round}.{attempt}"))
+                .await;
+            assert_eq!(response.status(), 401);
+        }
+        assert_eq!(stored().await.failure_count, 4, "round {round}");
+        assert_eq!(
+            app.login("frank", PASSWORD).await.status(),
+            200,
+            "round {round}: four failures do not lock"
+        );
+        let user = stored().await;
+        assert_eq!(user.failure_count, 0, "round {round}: the success is stored");
+        assert!(user.last_failure_at.is_none() && user.locked_until.is_none());
+    }
 }
 
 async fn a_hundred_concurrent_failures_are_each_counted_exactly_once(backend: Backend) {
