@@ -140,7 +140,10 @@ async fn a_correct_password_clears_the_failures_counted_before_it(backend: Backe
             "round {round}: four failures do not lock"
         );
         let user = stored().await;
-        assert_eq!(user.failure_count, 0, "round {round}: the success is stored");
+        assert_eq!(
+            user.failure_count, 0,
+            "round {round}: the success is stored"
+        );
         assert!(user.last_failure_at.is_none() && user.locked_until.is_none());
     }
 }
