@@ -91,8 +91,9 @@ pub async fn connect(
 
 /// The turn to write on SQLite, FIFO: a foreground transaction holds it while it waits to
 /// begin, a foreground single statement across the statement, and a background writer queues
-/// for it and passes it straight on ([`foreground_first`]). Process-wide: one process serves one database (in the tests,
-/// servers of other databases in the same process at worst wait a few milliseconds).
+/// for it and passes it straight on ([`foreground_first`]). Process-wide: one process serves
+/// one database (in the tests, servers of other databases in the same process at worst wait a
+/// few milliseconds).
 static WRITE_TURN: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(1));
 
 /// Waits for the turn to write in the foreground ([`super::write_turn`]); the turn passes on
