@@ -82,7 +82,7 @@
 //!   replay fingerprints; a batch gathers for 100 ms), off the request and event paths. On
 //!   SQLite they write through a connection of their own whose thread runs at a lower
 //!   priority ([`store::background`]), and begin no transaction while a request's own write
-//!   waits for SQLite's one write lock ([`store::begin_write`], [`store::write_turn`]); the
+//!   waits for SQLite's one write lock ([`store::begin_write`], [`store::in_write_turn`]); the
 //!   trail's and the fingerprints' callers wait while 10,000 of their rows are unwritten
 //!   ([`batch_writer::MAX_QUEUED_ROWS`]).
 //!   Nothing on the verify path reads the database once a profile's model is in memory.

@@ -53,8 +53,9 @@ pub async fn consume(state: &AppState, nonce: Option<&str>) -> Result<(), ApiErr
         });
     };
     let consumed = nonce.len() <= 128 && {
-        let _turn = store::write_turn(&state.db).await;
-        store::login_nonces::consume(&state.db, &hash(nonce), Utc::now()).await?
+        let hashed = hash(nonce);
+        let consume = store::login_nonces::consume(&state.db, &hashed, Utc::now());
+        store::in_write_turn(&state.db, consume).await?
     };
     if !consumed {
         return Err(ApiError::Unprocessable {

@@ -102,9 +102,8 @@ pub async fn step_up(
         return Err(error);
     }
     let now = Utc::now();
-    let turn = store::write_turn(&state.db).await;
-    let recorded = store::live_sessions::record_step_up_passed(&state.db, session_id, now).await?;
-    drop(turn);
+    let record = store::live_sessions::record_step_up_passed(&state.db, session_id, now);
+    let recorded = store::in_write_turn(&state.db, record).await?;
     if !recorded {
         return Err(ApiError::Refused {
             code: "session_ended",

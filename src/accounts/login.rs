@@ -197,13 +197,11 @@ async fn record_password_success(state: &AppState, user_id: Uuid) -> Result<bool
         if next == current {
             return Ok(true);
         }
-        // A single statement: it takes the write turn, as a transaction would
-        // (store::write_turn), instead of polling for SQLite's lock behind the batch writers.
-        let turn = store::write_turn(&state.db).await;
-        let set =
-            store::users::compare_and_set_lock_state(&state.db, user_id, user.lock_version, &next)
-                .await?;
-        drop(turn);
+        // A single statement: it takes the write turn, as a transaction would, instead of
+        // polling for SQLite's lock behind the batch writers.
+        let update =
+            store::users::compare_and_set_lock_state(&state.db, user_id, user.lock_version, &next);
+        let set = store::in_write_turn(&state.db, update).await?;
         if set {
             return Ok(true);
         }

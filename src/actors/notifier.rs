@@ -162,11 +162,10 @@ impl Batch {
         let now = Utc::now();
         let lease =
             chrono::Duration::seconds(i64::try_from(self.settings.lease_secs).unwrap_or(60));
-        // The lease is a single statement: it takes the write turn (store::write_turn), so it
-        // waits with the requests' writes instead of polling for SQLite's lock on its own.
-        let turn = store::write_turn(&self.db).await;
-        let claimed = store::alerts::claim(&self.db, id, &self.owner, now, now + lease).await?;
-        drop(turn);
+        // The lease is a single statement: it waits with the requests' writes instead of polling
+        // for SQLite's lock on its own.
+        let claim = store::alerts::claim(&self.db, id, &self.owner, now, now + lease);
+        let claimed = store::in_write_turn(&self.db, claim).await?;
         let Some(alert) = claimed else {
             return Ok(());
         };

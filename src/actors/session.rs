@@ -258,12 +258,11 @@ impl Actor for LiveSession {
             });
         }
         actix::spawn(async move {
-            // Thousands of sessions can end at once (a restart of the load balancer, say).
-            let _turn = store::write_turn(&db).await;
+            // Thousands of sessions can end at once (a restart of the load balancer, say): each
+            // write waits for its turn rather than polling for SQLite's lock.
             let now = Utc::now();
-            if let Err(error) =
-                store::live_sessions::end(&db, spec.session_id, reason, last_score, now).await
-            {
+            let end = store::live_sessions::end(&db, spec.session_id, reason, last_score, now);
+            if let Err(error) = store::in_write_turn(&db, end).await {
                 tracing::warn!(session_id = %spec.session_id, %error, "cannot record the session's end");
             }
             if BEHAVIOURAL_REASONS.contains(&reason) {
@@ -279,7 +278,8 @@ impl Actor for LiveSession {
                         "last_score": last_score,
                     }),
                 };
-                if let Err(error) = store::security_events::record(&db, event).await {
+                let record = store::security_events::record(&db, event);
+                if let Err(error) = store::in_write_turn(&db, record).await {
                     tracing::warn!(%error, "cannot record the session_ended event");
                 }
             }

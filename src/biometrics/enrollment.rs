@@ -65,7 +65,7 @@ pub fn check_sequence_against(
 
 /// Stores an extracted sample as the account holder's; `source` is `enrollment` or
 /// `adaptation`. In this process's write turn, so that on SQLite it goes ahead of the
-/// background writers ([`store::write_turn`]): a verify that adapts its sample waits for it.
+/// background writers ([`store::in_write_turn`]): a verify that adapts its sample waits for it.
 pub async fn store_genuine(
     state: &AppState,
     user_id: Uuid,
@@ -74,8 +74,7 @@ pub async fn store_genuine(
     extracted: &Extracted,
     source: &'static str,
 ) -> Result<StoredSample, ApiError> {
-    let _turn = store::write_turn(&state.db).await;
-    Ok(store::biometric_samples::insert(
+    let insert = store::biometric_samples::insert(
         &state.db,
         NewSample {
             user_id,
@@ -89,8 +88,8 @@ pub async fn store_genuine(
             label: LABEL_GENUINE,
             source,
         },
-    )
-    .await?)
+    );
+    Ok(store::in_write_turn(&state.db, insert).await?)
 }
 
 #[tracing::instrument(skip(state, sample), fields(profile_key))]

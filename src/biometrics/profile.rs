@@ -227,8 +227,7 @@ pub async fn retrain_all(
         .filter(|profile| profile.samples >= profile.required)
         .map(|profile| profile.profile_key)
         .collect();
-    let turn = store::write_turn(&state.db).await;
-    store::security_events::record(
+    let audit = store::security_events::record(
         &state.db,
         NewSecurityEvent {
             event_type: EventType::ModelRetrain,
@@ -237,9 +236,8 @@ pub async fn retrain_all(
             client: None,
             details: json!({ "profiles": keys }),
         },
-    )
-    .await?;
-    drop(turn);
+    );
+    store::in_write_turn(&state.db, audit).await?;
     for key in &keys {
         state.training.request(state.clone(), user_id, key.clone());
     }

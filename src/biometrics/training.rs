@@ -129,9 +129,8 @@ pub async fn train_profile(
     };
     let stored_model = serde_json::to_value(&model).map_err(ApiError::internal)?;
     // In this process's write turn, so that on SQLite it goes ahead of the background writers
-    // rather than polling for the lock between their batches (store::write_turn).
-    let turn = store::write_turn(&state.db).await;
-    store::biometric_models::upsert(
+    // rather than polling for the lock between their batches (store::in_write_turn).
+    let upsert = store::biometric_models::upsert(
         &state.db,
         NewModel {
             user_id,
@@ -144,9 +143,8 @@ pub async fn train_profile(
             threshold: model.threshold.value,
             trained_at: Utc::now(),
         },
-    )
-    .await?;
-    drop(turn);
+    );
+    store::in_write_turn(&state.db, upsert).await?;
     tracing::info!(
         %user_id, profile_key, version,
         genuine = genuine.len(), negatives = negatives.len(),

@@ -121,20 +121,19 @@ pub async fn create_session(
     let settings = &state.settings.sessions;
     let session_id = Uuid::new_v4();
     let ttl = chrono::Duration::from_std(settings.ticket_ttl()).unwrap_or_default();
-    let turn = store::write_turn(&state.db).await;
-    store::live_sessions::insert(
+    let ticket_hash = hash_ticket(&ticket);
+    let insert = store::live_sessions::insert(
         &state.db,
         NewLiveSession {
             id: session_id,
             user_id: user.user_id,
             profile_key: &key,
-            ticket_hash: &hash_ticket(&ticket),
+            ticket_hash: &ticket_hash,
             ticket_expires_at: Utc::now() + ttl,
             opened_by_jti: &user.claims.jti,
         },
-    )
-    .await?;
-    drop(turn);
+    );
+    store::in_write_turn(&state.db, insert).await?;
     let info = request.connection_info();
     let scheme = if info.scheme() == "https" {
         "wss"
@@ -197,16 +196,15 @@ pub async fn live(
         return Err(refused);
     }
     let now = Utc::now();
-    let turn = store::write_turn(&state.db).await;
-    let claimed =
-        store::live_sessions::claim_ticket(&state.db, &hash_ticket(&query.ticket), now).await?;
-    drop(turn);
+    let ticket_hash = hash_ticket(&query.ticket);
+    let claim = store::live_sessions::claim_ticket(&state.db, &ticket_hash, now);
+    let claimed = store::in_write_turn(&state.db, claim).await?;
     let Some(session) = claimed else {
         return Err(refused);
     };
     if let Err(error) = refuse_if_locked(&state, session.user_id).await {
-        let _turn = store::write_turn(&state.db).await;
-        store::live_sessions::end(&state.db, session.id, "account_locked", None, now).await?;
+        let end = store::live_sessions::end(&state.db, session.id, "account_locked", None, now);
+        store::in_write_turn(&state.db, end).await?;
         return Err(error);
     }
     let (modality, device, text_id) = parse_profile_key(&session.profile_key).ok_or_else(|| {

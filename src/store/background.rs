@@ -28,7 +28,7 @@
 //! transactions themselves begin one at a time: all take turns in one queue. A foreground write
 //! that is a single statement outside a transaction (a live session's ticket, its end, a login
 //! nonce, a login's cleared failure count, an alert's delivery lease) holds the same turn
-//! across the statement ([`super::write_turn`]), so every write of this process's request
+//! across the statement ([`super::in_write_turn`]), so every write of this process's request
 //! handlers and actors waits in that one queue.
 
 use std::sync::LazyLock;
@@ -96,8 +96,8 @@ pub async fn connect(
 /// few milliseconds).
 static WRITE_TURN: LazyLock<Semaphore> = LazyLock::new(|| Semaphore::new(1));
 
-/// Waits for the turn to write in the foreground ([`super::write_turn`]); the turn passes on
-/// when the permit drops.
+/// Waits for the turn to write in the foreground ([`super::begin_write`],
+/// [`super::in_write_turn`]); the turn passes on when the permit drops.
 pub(super) async fn foreground_turn() -> Option<SemaphorePermit<'static>> {
     // Never closed; without a permit the transaction would only begin out of turn.
     WRITE_TURN.acquire().await.ok()

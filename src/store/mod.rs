@@ -109,23 +109,31 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 
 /// On SQLite, this process's turn to write ([`write_turn`]); empty on PostgreSQL.
 #[must_use = "the turn passes on when it drops"]
-pub struct WriteTurn {
+struct WriteTurn {
     _permit: Option<SemaphorePermit<'static>>,
 }
 
-/// Waits for this process's turn to write on SQLite, the turn [`begin_write`] takes: a write
-/// that is a single statement outside a transaction holds it across the statement, so it
-/// queues with the write transactions and goes ahead of the background writers instead of
-/// polling for the lock on its own. Never taken by a task that holds a write transaction open
-/// (the turn may be held by a write waiting for that transaction's lock). Returns at once on
-/// PostgreSQL.
-pub async fn write_turn(db: &DatabaseConnection) -> WriteTurn {
+/// Waits for this process's turn to write on SQLite, the turn [`begin_write`] and
+/// [`in_write_turn`] take. Returns at once on PostgreSQL.
+async fn write_turn(db: &DatabaseConnection) -> WriteTurn {
     if db.get_database_backend() != DbBackend::Sqlite {
         return WriteTurn { _permit: None };
     }
     WriteTurn {
         _permit: background::foreground_turn().await,
     }
+}
+
+/// Runs one write that is a single statement outside a transaction (`statement`, not yet
+/// polled) in this process's turn to write on SQLite, the turn [`begin_write`] takes: it
+/// queues with the write transactions and goes ahead of the background writers instead of
+/// polling for the lock on its own. The turn is held for that statement only, so it is never
+/// held across other work. Never called by a task that holds a write transaction open (the
+/// turn may be held by a write waiting for that transaction's lock). Runs `statement` at once
+/// on PostgreSQL.
+pub async fn in_write_turn<F: Future>(db: &DatabaseConnection, statement: F) -> F::Output {
+    let _turn = write_turn(db).await;
+    statement.await
 }
 
 /// [`begin_write`] for the background writers (on [`background`]'s connection): first lets
@@ -327,15 +335,23 @@ mod tests {
     #[tokio::test]
     async fn a_single_write_holds_the_turn_the_background_writers_wait_for() {
         let db = sea_orm::Database::connect("sqlite::memory:").await.unwrap();
-        let turn = super::write_turn(&db).await;
+        let (finish, finished) = tokio::sync::oneshot::channel::<()>();
+        let write = tokio::spawn(async move {
+            super::in_write_turn(&db, async { finished.await.unwrap() }).await;
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
         let background = tokio::spawn(super::background::foreground_first());
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        assert!(!background.is_finished(), "went ahead of a waiting write");
-        drop(turn);
+        assert!(
+            !background.is_finished(),
+            "went ahead of a write in its turn"
+        );
+        finish.send(()).unwrap();
         tokio::time::timeout(std::time::Duration::from_secs(5), background)
             .await
             .expect("let go once the write is done")
             .unwrap();
+        write.await.unwrap();
     }
 
     #[test]
