@@ -110,6 +110,11 @@
 //! - [`error`]: the one `{code, message}` error body; [`metrics`]: Prometheus;
 //!   [`telemetry`]: tracing.
 
+// The modules' texts are written for the people who work on the server and link private
+// items; read them with `cargo doc --no-deps --document-private-items` (.ci/run builds them
+// so, with warnings as errors).
+#![allow(rustdoc::private_intra_doc_links)]
+
 pub mod accounts;
 pub mod actors;
 pub mod alerts;

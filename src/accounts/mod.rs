@@ -10,7 +10,7 @@
 //! - [`registration`]: `register` and the username rules;
 //! - [`login`]: `authenticate_password`, then `complete_login` or `record_step_up`;
 //! - [`failures`]: password and behavioural failures under one lockout policy;
-//! - [`unlock`]: an admin lifts a lock;
+//! - [`unlock`](mod@unlock): an admin lifts a lock;
 //! - [`session_end`]: an admin ends a live session; logout.
 
 mod failures;

@@ -16,6 +16,10 @@
 //! the session registers itself, forwards [`StepUpPassed`] from that handler on this process,
 //! and `live_sessions.step_up_passed_at` answers for a pass made through another process.
 //! [`EndSession`] (a failed step-up, a locked account) ends the session from outside.
+//!
+//! [`ClientFrame`]: crate::protocol::ClientFrame
+//! [`ScoreWindow`]: crate::actors::model_registry::ScoreWindow
+//! [`Lockout`]: crate::actors::lockout::Lockout
 
 mod duties;
 mod scoring;

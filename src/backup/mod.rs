@@ -1,7 +1,7 @@
 //! Model backup and restore: a versioned, checksummed bundle of every user, biometric sample
-//! and model ([`bundle`]), written with owner-only permissions ([`file`]), made and restored by
-//! `behavioral-auth models export|import` ([`commands`]), and on a schedule to a directory or
-//! Google Drive ([`schedule`], [`drive`]).
+//! and model ([`bundle`]), written with owner-only permissions ([`file`](mod@file)), made and
+//! restored by `behavioral-auth models export|import` ([`commands`]), and on a schedule to a
+//! directory or Google Drive ([`schedule`], [`drive`]).
 //!
 //! Import restores into an **empty** database only (no users, samples or models): merging
 //! would have to choose between two accounts of one username or two models of one profile, and

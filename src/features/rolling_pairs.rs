@@ -15,6 +15,8 @@
 //! event of the window is a key event with a finite time no earlier than the event that
 //! arrived before it, every check passes whichever events are kept, and time order is arrival
 //! order; otherwise [`RollingPairs::paired`] has no answer and the window is paired in full.
+//!
+//! [`pair_window`]: super::keystrokes::pair_window
 
 use std::collections::VecDeque;
 

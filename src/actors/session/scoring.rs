@@ -1,6 +1,8 @@
 //! The session's event path: accepting an `events` frame into the rolling window, asking the
 //! [`ModelRegistry`] for a score every `score_every_events` events, and acting on the answer
 //! (`score` frame, challenge after a low streak, end on a deny, a sampled score history).
+//!
+//! [`ModelRegistry`]: crate::actors::model_registry::ModelRegistry
 
 use std::time::Instant;
 
