@@ -26,10 +26,11 @@
 //! process waits for the lock ([`super::begin_write`]), the background writers begin none
 //! ([`foreground_first`]): the lock comes free when their current one commits. The foreground
 //! transactions themselves begin one at a time: all take turns in one queue. A foreground write
-//! that is a single statement outside a transaction (a live session's ticket, its end, a login
-//! nonce, a login's cleared failure count, an alert's delivery lease) holds the same turn
-//! across the statement ([`super::in_write_turn`]), so every write of this process's request
-//! handlers and actors waits in that one queue.
+//! that is a single statement outside a transaction (a live session's ticket, its end, a passed
+//! step-up, a login nonce, a login's cleared failure count, an adapted sample, a trained model,
+//! an alert's delivery lease, an admin's retrain audit) holds the same turn across the
+//! statement ([`super::in_write_turn`]), so every write of this process's request handlers and
+//! actors waits in that one queue.
 
 use std::sync::LazyLock;
 use std::time::Duration;
